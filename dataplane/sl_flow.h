@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * Per-worker flow table: flow key -> real id.  One table per worker lcore,
+ * written and read only by that worker (no locks, no atomics).  The control
+ * thread creates and frees it and may read the single-writer statistics
+ * (stale values are fine).
+ *
+ * Shape: set-associative buckets with keys stored inline, hardware CRC32c
+ * hashing, prefetch across the burst.  Memory is fixed at creation (hugepages
+ * through rte_malloc on the given NUMA socket); lookup and insert are O(1) and
+ * never allocate.  When a bucket is full, insert evicts the entry of that
+ * bucket that expires first (the oldest by idle deadline) and counts it.
+ *
+ * Time is a caller-supplied 32-bit millisecond clock (`now`), compared
+ * wrap-safely; the worker reads it once per poll loop.
+ */
+#ifndef SL_FLOW_H
+#define SL_FLOW_H
+
+#include <stdint.h>
+
+#include "sl_parse.h"
+
+struct sl_flow_table;
+
+/* Idle timeouts in milliseconds. */
+struct sl_flow_timeouts {
+	uint32_t tcp;         /* TCP flow with no FIN/RST seen */
+	uint32_t tcp_closing; /* TCP flow after a FIN or RST was seen */
+	uint32_t udp;         /* UDP flow */
+};
+
+/* Statistics: written by the owning worker only, plain loads elsewhere. */
+struct sl_flow_stats {
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t inserts;
+	uint64_t evictions; /* live entry replaced because its bucket was full */
+	uint64_t expired;   /* stale entry found and reused/dropped */
+};
+
+/* Create a table holding at least `entries` flows (rounded up to a power of
+ * two number of buckets), zeroed, on NUMA `socket_id` (SOCKET_ID_ANY ok).
+ * Control thread, at start-up.  Returns NULL and sets rte_errno on failure. */
+struct sl_flow_table *sl_flow_table_create(uint32_t entries, int socket_id,
+					   const struct sl_flow_timeouts *to);
+void sl_flow_table_free(struct sl_flow_table *t);
+uint32_t sl_flow_table_capacity(const struct sl_flow_table *t);
+/* Change the idle timeouts (owning worker, or before the worker starts). */
+void sl_flow_table_set_timeouts(struct sl_flow_table *t, const struct sl_flow_timeouts *to);
+const struct sl_flow_stats *sl_flow_table_stats(const struct sl_flow_table *t);
+/* Number of live (unexpired at `now`) entries; walks the table: control
+ * thread or tests only, never the hot path. */
+uint32_t sl_flow_table_count(const struct sl_flow_table *t, uint32_t now);
+
+/* CRC32c of the whole key (SSE4.2 crc32 instructions). */
+uint32_t sl_flow_hash(const struct sl_flow_key *k);
+
+/* Prefetch the bucket for `hash`; call for the whole burst before lookups. */
+void sl_flow_prefetch(const struct sl_flow_table *t, uint32_t hash);
+
+/* Look up `k`.  On a hit, refreshes the entry's idle deadline (using
+ * tcp_flags: FIN or RST moves a TCP entry to the closing timeout for good),
+ * stores the real id in *real_id and returns 1.  Returns 0 on a miss (an
+ * expired entry is a miss).  Worker only. */
+int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
+		   uint32_t now, uint8_t tcp_flags, uint32_t *real_id);
+
+/* Insert `k` -> real_id (or re-point an existing entry for `k`).  Never fails:
+ * a full bucket gives up its entry closest to expiry.  Returns 1 if a live
+ * entry was evicted, 0 otherwise.  Worker only. */
+int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
+		   uint32_t now, uint8_t tcp_flags, uint32_t real_id);
+
+#endif /* SL_FLOW_H */
