@@ -86,8 +86,9 @@ test: deps
 		echo "=== make test: $$stage ==="; \
 		$(MAKE) --no-print-directory test-$$stage || failed="$$failed $$stage"; \
 	done; \
+	[ -z "$$failed" ] || echo "make test: FAILED stages:$$failed"; \
 	$(MAKE) --no-print-directory summary FAILED_STAGES="$$failed"; \
-	if [ -n "$$failed" ]; then echo "make test: FAILED stages:$$failed" >&2; exit 1; fi
+	[ -z "$$failed" ]
 
 # Adds up meson's testlog.json of every build that ran.  A stage that failed
 # before writing any test result (a compile error) counts as one failure.
