@@ -11,24 +11,24 @@
 #include <stdint.h>
 
 enum sl_encap_kind {
-	SL_ENCAP_IPIP = 0,  /* IPv4 in IPv4 (protocol 4) */
-	SL_ENCAP_IP6IP6,    /* IPv6 in IPv6 (next header 41) */
-	SL_ENCAP_IP4IP6,    /* IPv4 in IPv6 (next header 4) */
-	SL_ENCAP_GUE,       /* GUE variant 1: outer IPv4 or IPv6 + UDP, inner IP right after UDP */
+	SL_ENCAP_IPIP = 0, /* IPv4 in IPv4 (protocol 4) */
+	SL_ENCAP_IP6IP6,   /* IPv6 in IPv6 (next header 41) */
+	SL_ENCAP_IP4IP6,   /* IPv4 in IPv6 (next header 4) */
+	SL_ENCAP_GUE,	   /* GUE variant 1: outer IPv4 or IPv6 + UDP, inner IP right after UDP */
 	SL_ENCAP_MAX
 };
 
 /* Everything the outer header needs; built by the control thread into the
  * snapshot, read-only on workers. */
 struct sl_encap_params {
-	uint8_t kind;         /* enum sl_encap_kind */
+	uint8_t kind;	      /* enum sl_encap_kind */
 	uint8_t outer_family; /* SL_AF_INET or SL_AF_INET6 (GUE: the backend's family) */
-	uint8_t ttl;          /* outer TTL / hop limit */
+	uint8_t ttl;	      /* outer TTL / hop limit */
 	uint8_t pad;
-	uint16_t gue_port;    /* GUE outer UDP destination port, network order */
+	uint16_t gue_port; /* GUE outer UDP destination port, network order */
 	uint16_t pad2;
-	uint8_t src[16];      /* tunnel source (IPv4 in first 4 bytes) */
-	uint8_t dst[16];      /* backend address */
+	uint8_t src[16]; /* tunnel source (IPv4 in first 4 bytes) */
+	uint8_t dst[16]; /* backend address */
 };
 
 /* Bytes the outer headers add: 20 (IPv4), 40 (IPv6), +8 for GUE. */

@@ -26,9 +26,9 @@ struct sl_flow_table;
 
 /* Idle timeouts in milliseconds. */
 struct sl_flow_timeouts {
-	uint32_t tcp;         /* TCP flow with no FIN/RST seen */
+	uint32_t tcp;	      /* TCP flow with no FIN/RST seen */
 	uint32_t tcp_closing; /* TCP flow after a FIN or RST was seen */
-	uint32_t udp;         /* UDP flow */
+	uint32_t udp;	      /* UDP flow */
 };
 
 /* Statistics: written by the owning worker only, plain loads elsewhere. */
@@ -53,6 +53,13 @@ const struct sl_flow_stats *sl_flow_table_stats(const struct sl_flow_table *t);
 /* Number of live (unexpired at `now`) entries; walks the table: control
  * thread or tests only, never the hot path. */
 uint32_t sl_flow_table_count(const struct sl_flow_table *t, uint32_t now);
+/* Free the expired entries of the next `n_buckets` buckets (a cursor walks the
+ * table round-robin) and return how many were freed.  Deadlines are 32-bit ms,
+ * so an entry nobody meets for 2^31 ms (24.8 days) after it expired would look
+ * live again; the owning worker calls this from its poll loop (a few buckets
+ * per loop is plenty) so that every bucket is swept well within that.  Worker
+ * only. */
+uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets);
 
 /* CRC32c of the whole key (SSE4.2 crc32 instructions). */
 uint32_t sl_flow_hash(const struct sl_flow_key *k);

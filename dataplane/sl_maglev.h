@@ -20,9 +20,9 @@
 #define SL_MAGLEV_EMPTY UINT32_MAX
 
 struct sl_maglev_backend {
-	const uint8_t *id;  /* identity bytes (sluice uses the canonical address string) */
+	const uint8_t *id; /* identity bytes (sluice uses the canonical address string) */
 	size_t id_len;
-	uint32_t weight;    /* 0: takes no slots (no new flows) */
+	uint32_t weight; /* 0: takes no slots (no new flows) */
 };
 
 /* Fill table[0..m-1] with indexes into b[0..n-1].  m must be prime.  Slot
@@ -36,8 +36,8 @@ int sl_maglev_build(const struct sl_maglev_backend *b, uint32_t n, uint32_t m, u
  * identity bytes of each slot's backend, in slot order, so it does not depend
  * on the order of b.  Operators compare it across instances; tests use it as
  * a golden value. */
-uint64_t sl_maglev_fingerprint(const uint32_t *table, uint32_t m,
-			       const struct sl_maglev_backend *b, uint32_t n);
+uint64_t sl_maglev_fingerprint(const uint32_t *table, uint32_t m, const struct sl_maglev_backend *b,
+			       uint32_t n);
 
 bool sl_is_prime(uint32_t v);
 

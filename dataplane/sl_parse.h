@@ -11,7 +11,7 @@
 
 #include "sl_common.h"
 
-#define SL_AF_INET 4
+#define SL_AF_INET  4
 #define SL_AF_INET6 6
 
 /* The flow key: what the flow table stores inline and what both hashes read.
@@ -25,29 +25,29 @@ struct sl_flow_key {
 	uint8_t dst[16];
 	uint16_t sport; /* network byte order; 0 for ICMP */
 	uint16_t dport; /* network byte order; 0 for ICMP */
-	uint8_t proto;  /* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t proto;	/* IPPROTO_TCP / IPPROTO_UDP */
 	uint8_t family; /* SL_AF_INET or SL_AF_INET6 */
 	uint8_t pad[2]; /* always zero */
 };
 _Static_assert(sizeof(struct sl_flow_key) == 40, "flow key must be 40 bytes");
 
 /* sl_pkt_meta.flags */
-#define SL_PKT_DF 0x01        /* IPv4 DF set, or IPv6 (never fragmented en route) */
-#define SL_PKT_FRAG 0x02      /* IP fragment (IPv4 MF/offset, IPv6 fragment header) */
-#define SL_PKT_ICMP_ERR 0x04  /* frag-needed / packet-too-big; key is the quoted flow */
-#define SL_PKT_VLAN 0x08      /* one 802.1Q tag present */
+#define SL_PKT_DF	0x01 /* IPv4 DF set, or IPv6 (never fragmented en route) */
+#define SL_PKT_FRAG	0x02 /* IP fragment (IPv4 MF/offset, IPv6 fragment header) */
+#define SL_PKT_ICMP_ERR 0x04 /* frag-needed / packet-too-big; key is the quoted flow */
+#define SL_PKT_VLAN	0x08 /* one 802.1Q tag present */
 
 struct sl_pkt_meta {
 	struct sl_flow_key key;
-	uint16_t l3_off;    /* offset of the (outer) IP header from the frame start */
-	uint16_t l3_len;    /* IPv4 header incl. options / IPv6 header incl. skipped ext headers */
-	uint16_t ip_len;    /* IP datagram length from the IP header's length fields */
-	uint16_t vlan_tci;  /* host order, valid with SL_PKT_VLAN */
-	uint16_t l4_off;    /* offset of the L4 header from the frame start */
-	uint8_t l4_proto;   /* protocol of the outer packet's L4 header (may be ICMP) */
-	uint8_t tcp_flags;  /* TCP flags byte of the outer packet, 0 otherwise */
-	uint8_t flags;      /* SL_PKT_* */
-	uint8_t icmp_type;  /* outer ICMP/ICMPv6 type when l4_proto is ICMP */
+	uint16_t l3_off;   /* offset of the (outer) IP header from the frame start */
+	uint16_t l3_len;   /* IPv4 header incl. options / IPv6 header incl. skipped ext headers */
+	uint16_t ip_len;   /* IP datagram length from the IP header's length fields */
+	uint16_t vlan_tci; /* host order, valid with SL_PKT_VLAN */
+	uint16_t l4_off;   /* offset of the L4 header from the frame start */
+	uint8_t l4_proto;  /* protocol of the outer packet's L4 header (may be ICMP) */
+	uint8_t tcp_flags; /* TCP flags byte of the outer packet, 0 otherwise */
+	uint8_t flags;	   /* SL_PKT_* */
+	uint8_t icmp_type; /* outer ICMP/ICMPv6 type when l4_proto is ICMP */
 	uint16_t pad;
 };
 

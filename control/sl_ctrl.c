@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * Snapshot builder and publisher.  Control thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sl_ctrl.h"
+#include "sl_maglev.h"
+
+#define SL_LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluice: " fmt "\n", ##__VA_ARGS__)
+
+/* Key of the real-id map: one backend address under one VIP. */
+struct sl_real_key {
+	struct sl_vip_key vip;
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+static int idmap_init(struct sl_idmap *m, const char *name, uint32_t key_len, uint32_t max)
+{
+	struct rte_hash_parameters p = {
+	    .name = name,
+	    .entries = max,
+	    .key_len = key_len,
+	    .hash_func = rte_hash_crc,
+	    .socket_id = SOCKET_ID_ANY,
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->max = max;
+	m->map = rte_hash_create(&p);
+	m->fifo = rte_zmalloc(NULL, sizeof(*m->fifo) * max, 0);
+	m->seen = rte_zmalloc(NULL, sizeof(*m->seen) * max, 0);
+	if (m->map == NULL || m->fifo == NULL || m->seen == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static void idmap_fini(struct sl_idmap *m)
+{
+	rte_hash_free(m->map);
+	rte_free(m->fifo);
+	rte_free(m->seen);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Id for `key`, allocating one if it is new; marks it used by generation
+ * `gen`.  Returns the id or -ENOSPC. */
+static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t gen)
+{
+	void *data;
+	uint32_t id;
+
+	if (rte_hash_lookup_data(m->map, key, &data) >= 0) {
+		id = (uint32_t)(uintptr_t)data;
+	} else {
+		if (m->next < m->max) {
+			id = m->next++;
+		} else if (m->fifo_len > 0) {
+			id = m->fifo[m->fifo_head];
+			m->fifo_head = (m->fifo_head + 1) % m->max;
+			m->fifo_len--;
+		} else {
+			return -ENOSPC;
+		}
+		if (rte_hash_add_key_data(m->map, key, (void *)(uintptr_t)id) < 0)
+			return -ENOSPC;
+	}
+	m->seen[id] = gen;
+	return id;
+}
+
+/* Release every id not used by generation `gen`. */
+static void idmap_release_unseen(struct sl_idmap *m, uint64_t gen)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	while (rte_hash_iterate(m->map, &key, &data, &iter) >= 0) {
+		uint32_t id = (uint32_t)(uintptr_t)data;
+
+		if (m->seen[id] == gen)
+			continue;
+		/* Deleting during iteration is allowed: the iterator walks slots
+		 * by index and a deleted slot is simply skipped afterwards. */
+		rte_hash_del_key(m->map, key);
+		m->fifo[(m->fifo_head + m->fifo_len) % m->max] = id;
+		m->fifo_len++;
+	}
+}
+
+int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->qsbr = qsbr;
+	rc = idmap_init(&c->vip_ids, "sl_vip_ids", sizeof(struct sl_vip_key), SL_MAX_VIPS);
+	if (rc == 0)
+		rc = idmap_init(&c->real_ids, "sl_real_ids", sizeof(struct sl_real_key),
+				SL_MAX_REALS);
+	if (rc < 0)
+		sl_ctrl_fini(c);
+	return rc;
+}
+
+void sl_ctrl_fini(struct sl_ctrl *c)
+{
+	struct sl_snapshot *old = c->snap;
+
+	__atomic_store_n(&c->snap, NULL, __ATOMIC_RELEASE);
+	if (c->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(c->qsbr, RTE_QSBR_THRID_INVALID);
+	sl_snapshot_free(old);
+	idmap_fini(&c->vip_ids);
+	idmap_fini(&c->real_ids);
+}
+
+void sl_snapshot_free(struct sl_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	if (s->vips != NULL)
+		for (uint32_t i = 0; i < s->nb_vip_slots; i++)
+			rte_free((void *)(uintptr_t)s->vips[i].table);
+	rte_hash_free(s->vip_hash);
+	rte_free(s->vips);
+	rte_free(s->reals);
+	rte_free(s);
+}
+
+static void vip_key_of(const struct sl_config_vip *v, struct sl_vip_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, v->addr, sizeof(k->addr));
+	k->port = rte_cpu_to_be_16(v->port);
+	k->proto = v->proto;
+	k->family = v->family;
+}
+
+/* Outer header parameters towards backend b of VIP v. */
+static void encap_of(const struct sl_config *cfg, const struct sl_config_vip *v,
+		     const struct sl_config_backend *b, struct sl_encap_params *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = (uint8_t)v->encap;
+	e->outer_family = b->family;
+	e->ttl = cfg->ttl;
+	e->gue_port = rte_cpu_to_be_16(v->gue_port);
+	if (b->family == SL_AF_INET)
+		memcpy(e->src, cfg->src4, 4);
+	else
+		memcpy(e->src, cfg->src6, 16);
+	memcpy(e->dst, b->addr, 16);
+}
+
+static int build_vip(struct sl_snapshot *s, const struct sl_config *cfg,
+		     const struct sl_config_vip *v, uint32_t vid, uint32_t *rids)
+{
+	struct sl_maglev_backend *mb = NULL;
+	uint32_t *table = NULL;
+	uint32_t m = v->table_size ? v->table_size : cfg->maglev_size;
+	struct sl_vip *sv = &s->vips[vid];
+	int rc = -ENOMEM;
+
+	mb = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*mb));
+	table = rte_malloc("sl_maglev", sizeof(*table) * m, RTE_CACHE_LINE_SIZE);
+	if (mb == NULL || table == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < v->nb_backends; i++) {
+		mb[i].id = (const uint8_t *)v->backends[i].addr_str;
+		mb[i].id_len = strlen(v->backends[i].addr_str);
+		mb[i].weight = v->backends[i].weight;
+	}
+	rc = sl_maglev_build(mb, v->nb_backends, m, table);
+	if (rc < 0) {
+		SL_LOG(ERR, "vip %s: maglev build failed: %s", v->addr_str, strerror(-rc));
+		goto fail;
+	}
+	/* The builder returns indexes into the VIP's backend list; workers
+	 * want real ids. */
+	for (uint32_t i = 0; i < m; i++)
+		if (table[i] != SL_MAGLEV_EMPTY)
+			table[i] = rids[table[i]];
+		else
+			table[i] = SL_REAL_NONE;
+	vip_key_of(v, &sv->key);
+	sv->id = vid;
+	sv->table_size = m;
+	sv->table = table;
+	sv->nb_reals = v->nb_backends;
+	sv->present = 1;
+	free(mb);
+	return 0;
+fail:
+	free(mb);
+	rte_free(table);
+	return rc;
+}
+
+int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_snapshot **out)
+{
+	uint64_t gen = c->generation + 1;
+	/* Ids are marked with the attempt, not the generation, so ids taken by
+	 * a rejected build are released by the next successful one. */
+	uint64_t seq = ++c->build_seq;
+	struct sl_hash_ids {
+		int64_t vid;
+		uint32_t *rids;
+	} *ids = NULL;
+	struct rte_hash_parameters hp = {0};
+	struct sl_snapshot *s;
+	uint32_t max_vid = 0, max_rid = 0;
+	char name[RTE_HASH_NAMESIZE];
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	s = rte_zmalloc("sl_snapshot", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	ids = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*ids));
+	if (s == NULL || ids == NULL)
+		goto fail;
+	s->generation = gen;
+	s->mtu = cfg->mtu;
+	s->egress_port = c->egress_port;
+	s->maglev_seed = SL_MAGLEV_SEED;
+	memcpy(s->next_hop_mac.addr_bytes, cfg->next_hop_mac, RTE_ETHER_ADDR_LEN);
+
+	/* Pass 1: stable ids for every VIP and real of this configuration. */
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		struct sl_vip_key vk;
+
+		vip_key_of(v, &vk);
+		ids[i].vid = idmap_get(&c->vip_ids, &vk, seq);
+		ids[i].rids = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(uint32_t));
+		if (ids[i].vid < 0 || ids[i].rids == NULL) {
+			rc = ids[i].vid < 0 ? -ENOSPC : -ENOMEM;
+			goto fail;
+		}
+		max_vid = RTE_MAX(max_vid, (uint32_t)ids[i].vid);
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			struct sl_real_key rk;
+			int64_t rid;
+
+			memset(&rk, 0, sizeof(rk));
+			rk.vip = vk;
+			memcpy(rk.addr, v->backends[j].addr, 16);
+			rk.family = v->backends[j].family;
+			rid = idmap_get(&c->real_ids, &rk, seq);
+			if (rid < 0) {
+				rc = -ENOSPC;
+				goto fail;
+			}
+			ids[i].rids[j] = (uint32_t)rid;
+			max_rid = RTE_MAX(max_rid, (uint32_t)rid);
+		}
+	}
+
+	s->nb_vip_slots = max_vid + 1;
+	s->nb_real_slots = max_rid + 1;
+	s->vips = rte_zmalloc("sl_vips", sizeof(*s->vips) * s->nb_vip_slots, RTE_CACHE_LINE_SIZE);
+	s->reals =
+	    rte_zmalloc("sl_reals", sizeof(*s->reals) * s->nb_real_slots, RTE_CACHE_LINE_SIZE);
+	snprintf(name, sizeof(name), "sl_vip_%" PRIu64, gen);
+	hp.name = name;
+	/* Two keys per VIP at most (the VIP, its address marker); rte_hash
+	 * wants some slack. */
+	hp.entries = RTE_MAX(2 * cfg->nb_vips * 2, 64u);
+	hp.key_len = sizeof(struct sl_vip_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = SOCKET_ID_ANY;
+	/* No RW-concurrency flags: the table is complete before it is
+	 * published and never written afterwards, so readers need no locks. */
+	s->vip_hash = rte_hash_create(&hp);
+	if (s->vips == NULL || s->reals == NULL || s->vip_hash == NULL)
+		goto fail;
+
+	/* Pass 2: reals, Maglev tables, and the VIP hash. */
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		uint32_t vid = (uint32_t)ids[i].vid;
+		struct sl_vip_key mark;
+
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			struct sl_real *r = &s->reals[ids[i].rids[j]];
+			unsigned ovh;
+
+			encap_of(cfg, v, &v->backends[j], &r->encap);
+			ovh = sl_encap_overhead(&r->encap);
+			r->overhead = (uint8_t)ovh;
+			r->max_inner = (uint16_t)(cfg->mtu > ovh ? cfg->mtu - ovh : 0);
+			r->vip_id = (uint16_t)vid;
+			r->flags = SL_REAL_LIVE | (v->backends[j].weight > 0 ? SL_REAL_NEW : 0);
+		}
+		rc = build_vip(s, cfg, v, vid, ids[i].rids);
+		if (rc < 0)
+			goto fail;
+		rc = rte_hash_add_key_data(s->vip_hash, &s->vips[vid].key, (void *)(uintptr_t)vid);
+		if (rc < 0)
+			goto fail;
+		mark = s->vips[vid].key;
+		mark.port = 0;
+		mark.proto = 0;
+		rc = rte_hash_add_key_data(s->vip_hash, &mark, (void *)(uintptr_t)SL_VIP_ADDR_MARK);
+		if (rc < 0)
+			goto fail;
+		if (v->port == 0)
+			s->has_any_port = 1;
+	}
+
+	idmap_release_unseen(&c->vip_ids, seq);
+	idmap_release_unseen(&c->real_ids, seq);
+	for (uint32_t i = 0; i < cfg->nb_vips; i++)
+		free(ids[i].rids);
+	free(ids);
+	*out = s;
+	return 0;
+fail:
+	SL_LOG(ERR, "snapshot %" PRIu64 " not built: %s", gen, strerror(-rc));
+	if (ids != NULL)
+		for (uint32_t i = 0; i < cfg->nb_vips; i++)
+			free(ids[i].rids);
+	free(ids);
+	sl_snapshot_free(s);
+	return rc;
+}
+
+void sl_ctrl_publish(struct sl_ctrl *c, struct sl_snapshot *s)
+{
+	struct sl_snapshot *old = c->snap;
+
+	/* Release: a worker that acquire-loads the new pointer sees the
+	 * snapshot's contents fully written. */
+	__atomic_store_n(&c->snap, s, __ATOMIC_RELEASE);
+	c->generation = s->generation;
+	/* Grace period: every registered worker has reported a quiescent state
+	 * after the store, so none still holds `old`. */
+	if (c->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(c->qsbr, RTE_QSBR_THRID_INVALID);
+	sl_snapshot_free(old);
+}
+
+int sl_ctrl_apply(struct sl_ctrl *c, const struct sl_config *cfg)
+{
+	struct sl_snapshot *s;
+	int rc = sl_snapshot_build(c, cfg, &s);
+
+	if (rc < 0)
+		return rc;
+	sl_ctrl_publish(c, s);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The control side: builds forwarding snapshots from a configuration,
+ * publishes them to the workers with RCU, and keeps VIP and real ids stable
+ * across generations.  Everything here runs on the control thread (or on the
+ * main thread before the workers start); nothing here is on the hot path.
+ */
+#ifndef SL_CTRL_H
+#define SL_CTRL_H
+
+#include <stdint.h>
+
+#include "sl_config.h"
+#include "sl_snapshot.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+/* A stable id allocator: a key -> id map plus a FIFO of released ids, so an
+ * id is reused as late as possible (flow entries may still name it until
+ * they idle out; they are re-validated against the snapshot on every hit). */
+struct sl_idmap {
+	struct rte_hash *map; /* key -> id */
+	uint32_t next;	      /* next never-used id */
+	uint32_t max;	      /* ids are < max */
+	uint32_t *fifo;	      /* released ids, oldest first */
+	uint32_t fifo_head, fifo_len;
+	uint64_t *seen; /* per id: generation that last used it */
+};
+
+struct sl_ctrl {
+	/* control: rw; dataplane: the snapshot pointer only (acquire-loads) */
+	struct sl_snapshot *snap;
+	struct rte_rcu_qsbr *qsbr; /* NULL: no workers (tools, tests) */
+	uint64_t generation;	   /* of the last published snapshot */
+	uint64_t build_seq;	   /* counts build attempts; marks ids in use */
+	struct sl_idmap vip_ids;
+	struct sl_idmap real_ids;
+	/* Port ids resolved from the configuration's names (main thread at
+	 * start-up; the port set does not change at run time). */
+	uint16_t egress_port;
+};
+
+/* Set up id maps.  qsbr may be NULL when nothing reads snapshots concurrently. */
+int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr);
+/* Unpublish and free the current snapshot and the id maps. */
+void sl_ctrl_fini(struct sl_ctrl *c);
+
+/* Build a complete snapshot for `cfg` with generation c->generation + 1.
+ * Does not publish.  Returns 0 or -errno (and logs why). */
+int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_snapshot **out);
+void sl_snapshot_free(struct sl_snapshot *s);
+
+/* Publish `s` (one release store), wait for every worker to pass a quiescent
+ * state, then free the previous snapshot.  Returns once no worker can still
+ * be using the old one. */
+void sl_ctrl_publish(struct sl_ctrl *c, struct sl_snapshot *s);
+
+/* Build and publish; on failure the running snapshot is untouched. */
+int sl_ctrl_apply(struct sl_ctrl *c, const struct sl_config *cfg);
+
+#endif /* SL_CTRL_H */

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * sluiced: the load balancer daemon.
+ *
+ *   sluiced [EAL options] -- -c FILE [--stats-interval SEC]
+ *   sluiced --check-config FILE
+ *
+ * Threads: one worker per worker lcore (the main lcore runs the only worker
+ * when the EAL gives a single lcore); one control thread created with
+ * rte_ctrl_thread_create that builds and publishes snapshots, reloads the
+ * configuration on SIGHUP and prints periodic summaries; the main thread sets
+ * everything up and tears it down.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sl_config.h"
+#include "sl_ctrl.h"
+#include "sl_port.h"
+#include "sl_stats.h"
+#include "sl_worker.h"
+
+#define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
+
+/* Set from signal handlers (relaxed atomic stores are async-signal-safe on
+ * every platform DPDK supports); read by workers and the control thread. */
+static bool g_stop;
+static bool g_reload;
+
+struct sluiced {
+	const char *config_path;
+	unsigned stats_interval; /* seconds, 0 = only at exit */
+	struct sl_config *cfg;	 /* control thread: rw after start */
+	struct sl_ctrl ctrl;
+	struct rte_rcu_qsbr *qsbr;
+	struct sl_worker *workers[SL_MAX_WORKERS];
+	unsigned nb_workers;
+	uint16_t port_ids[SL_MAX_PORTS]; /* by config port index */
+	uint16_t egress_port;		 /* port id of next_hop.port */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	uint64_t tsc_hz;
+	int ctrl_started; /* main: 0 = running, 1 = first snapshot published, -1 = failed */
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		__atomic_store_n(&g_reload, true, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&g_stop, true, __ATOMIC_RELAXED);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sluiced [EAL options] -- -c FILE [--stats-interval SEC]\n"
+		   "       sluiced --check-config FILE\n"
+		   "\n"
+		   "  -c, --config FILE        configuration (YAML), see docs/CONFIG.md\n"
+		   "  --stats-interval SEC     print a counter summary every SEC seconds\n"
+		   "  --check-config FILE      validate FILE and exit (0 valid, 1 invalid)\n"
+		   "  -h, --help               this text\n"
+		   "Signals: SIGINT/SIGTERM stop (with a final summary), SIGHUP reloads the\n"
+		   "configuration (VIPs and backends; ports need a restart).\n");
+}
+
+/* --check-config: parse and validate, print every problem, start nothing. */
+static int check_config(const char *path)
+{
+	struct sl_diag d = {.out = stderr, .file = path};
+	struct sl_config *cfg;
+	uint32_t backends = 0;
+
+	if (sl_config_load(path, &d, &cfg) < 0) {
+		fprintf(stderr, "%s: invalid (%u error(s), %u warning(s))\n", path, d.errors,
+			d.warnings);
+		return 1;
+	}
+	for (uint32_t i = 0; i < cfg->nb_vips; i++)
+		backends += cfg->vips[i].nb_backends;
+	printf("%s: valid: %u port(s), %u VIP(s), %u backend(s), %u warning(s)\n", path,
+	       cfg->nb_ports, cfg->nb_vips, backends, d.warnings);
+	sl_config_free(cfg);
+	return 0;
+}
+
+static struct sl_config *load_config(const char *path)
+{
+	struct sl_diag d = {.out = stderr, .file = path};
+	struct sl_config *cfg;
+
+	if (sl_config_load(path, &d, &cfg) < 0)
+		return NULL;
+	return cfg;
+}
+
+static void *ctrl_main(void *arg)
+{
+	struct sluiced *s = arg;
+	uint64_t last_stats = rte_get_tsc_cycles();
+	int rc;
+
+	rc = sl_ctrl_apply(&s->ctrl, s->cfg);
+	__atomic_store_n(&s->ctrl_started, rc < 0 ? -1 : 1, __ATOMIC_RELEASE);
+	if (rc < 0)
+		return NULL;
+	LOG(INFO, "generation %" PRIu64 " published", s->ctrl.generation);
+	while (!__atomic_load_n(&g_stop, __ATOMIC_RELAXED)) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+		if (__atomic_exchange_n(&g_reload, false, __ATOMIC_RELAXED)) {
+			struct sl_config *cfg = load_config(s->config_path);
+
+			/* A bad file or a failed build keeps the running
+			 * snapshot: the daemon never exits on bad input. */
+			if (cfg == NULL) {
+				LOG(ERR, "reload of %s rejected; keeping generation %" PRIu64,
+				    s->config_path, s->ctrl.generation);
+			} else if (sl_ctrl_apply(&s->ctrl, cfg) < 0) {
+				LOG(ERR, "reload of %s not applied; keeping generation %" PRIu64,
+				    s->config_path, s->ctrl.generation);
+				sl_config_free(cfg);
+			} else {
+				LOG(INFO,
+				    "reloaded %s: generation %" PRIu64
+				    " (ports, flow table and ICMP settings need a restart)",
+				    s->config_path, s->ctrl.generation);
+				sl_config_free(s->cfg);
+				s->cfg = cfg;
+			}
+		}
+		if (s->stats_interval &&
+		    rte_get_tsc_cycles() - last_stats >= s->stats_interval * s->tsc_hz) {
+			last_stats = rte_get_tsc_cycles();
+			sl_stats_print(stdout, s->ctrl.snap, s->workers, s->nb_workers, s->tsc_hz);
+		}
+	}
+	return NULL;
+}
+
+static int parse_args(struct sluiced *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"stats-interval", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			s->config_path = optarg;
+			break;
+		case 's':
+			errno = 0;
+			s->stats_interval = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg) {
+				fprintf(stderr, "sluiced: --stats-interval: not a number: %s\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sluiced: unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	if (s->config_path == NULL) {
+		fprintf(stderr, "sluiced: missing -c FILE\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolve configured port names to DPDK port ids. */
+static int resolve_ports(struct sluiced *s)
+{
+	uint16_t pid;
+	bool used[RTE_MAX_ETHPORTS] = {false};
+	int rc = 0;
+
+	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
+		const char *name = s->cfg->ports[i].name;
+
+		if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+			LOG(ERR, "port %s (config) is not among the EAL's ports:", name);
+			RTE_ETH_FOREACH_DEV(pid)
+			{
+				char n[RTE_ETH_NAME_MAX_LEN];
+
+				if (rte_eth_dev_get_name_by_port(pid, n) == 0)
+					LOG(ERR, "  available: %s (port %u)", n, pid);
+			}
+			rc = -ENODEV;
+			continue;
+		}
+		if (pid >= SL_MAX_PORTS) {
+			LOG(ERR, "port %s has id %u; at most %u ports are supported", name, pid,
+			    SL_MAX_PORTS);
+			rc = -ENOTSUP;
+			continue;
+		}
+		s->port_ids[i] = pid;
+		used[pid] = true;
+		if (strcmp(name, s->cfg->next_hop_port) == 0)
+			s->egress_port = pid;
+	}
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		char n[RTE_ETH_NAME_MAX_LEN];
+
+		if (!used[pid] && rte_eth_dev_get_name_by_port(pid, n) == 0)
+			LOG(WARNING, "EAL port %s (port %u) is not in the configuration; unused", n,
+			    pid);
+	}
+	return rc;
+}
+
+static struct rte_mempool *pool_for(struct sluiced *s, int socket, unsigned nb_mbufs)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned idx = socket < 0 ? 0 : (unsigned)socket;
+
+	if (s->pools[idx] != NULL)
+		return s->pools[idx];
+	snprintf(name, sizeof(name), "sl_mbuf_%u", idx);
+	s->pools[idx] =
+	    rte_pktmbuf_pool_create(name, nb_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (s->pools[idx] == NULL)
+		LOG(ERR, "mbuf pool on socket %d: %s", socket, rte_strerror(rte_errno));
+	return s->pools[idx];
+}
+
+static int setup_workers(struct sluiced *s)
+{
+	unsigned lcore, n = 0;
+	unsigned lcores[SL_MAX_WORKERS];
+	const struct sl_config *cfg = s->cfg;
+	struct sl_flow_timeouts to = {
+	    .tcp = cfg->tcp_timeout_ms,
+	    .tcp_closing = cfg->tcp_closing_timeout_ms,
+	    .udp = cfg->udp_timeout_ms,
+	};
+	size_t qsz;
+	unsigned nb_mbufs;
+	int kernel_port = -1;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (n == SL_MAX_WORKERS) {
+			LOG(WARNING, "more than %u worker lcores; lcore %u unused", SL_MAX_WORKERS,
+			    lcore);
+			continue;
+		}
+		lcores[n++] = lcore;
+	}
+	if (n == 0) {
+		/* Small machine: the main lcore runs the only worker; the
+		 * control thread shares its core (docs/ARCHITECTURE.md). */
+		lcores[n++] = rte_get_main_lcore();
+		LOG(INFO, "single lcore: the main lcore runs the worker");
+	}
+	s->nb_workers = n;
+
+	qsz = rte_rcu_qsbr_get_memsize(n);
+	s->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (s->qsbr == NULL || rte_rcu_qsbr_init(s->qsbr, n) != 0)
+		return -ENOMEM;
+
+	nb_mbufs = cfg->nb_ports * n * (SL_NB_RXD + SL_NB_TXD + 4 * SL_BURST) + n * 512 + 4096;
+	for (uint32_t i = 0; i < cfg->nb_ports; i++) {
+		uint16_t pid = s->port_ids[i];
+		struct rte_mempool *mp = pool_for(s, rte_eth_dev_socket_id(pid), nb_mbufs);
+
+		if (mp == NULL || sl_port_start(pid, (uint16_t)n, mp) < 0)
+			return -EIO;
+		if (cfg->ports[i].role == SL_PORT_KERNEL)
+			kernel_port = pid;
+	}
+
+	for (unsigned i = 0; i < n; i++) {
+		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
+		struct sl_worker *w =
+		    rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+
+		if (w == NULL)
+			return -ENOMEM;
+		s->workers[i] = w;
+		w->id = i;
+		w->lcore = lcores[i];
+		w->rxq = w->txq = (uint16_t)i;
+		w->kernel_port = kernel_port;
+		for (uint32_t p = 0; p < cfg->nb_ports; p++) {
+			uint16_t pid = s->port_ids[p];
+
+			rte_eth_macaddr_get(pid, &w->port_mac[pid]);
+			if (cfg->ports[p].role == SL_PORT_DATA)
+				w->rx_ports[w->nb_rx_ports++] = pid;
+		}
+		w->pool = pool_for(s, rte_eth_dev_socket_id(s->egress_port), nb_mbufs);
+		w->qsbr = s->qsbr;
+		w->snap_ptr = &s->ctrl.snap;
+		w->stop = &g_stop;
+		w->tsc_per_ms = s->tsc_hz / 1000;
+		w->icmp_rate = cfg->icmp_rate;
+		w->stats =
+		    rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
+		w->ft = sl_flow_table_create(cfg->flow_table_size, socket, &to);
+		if (w->stats == NULL || w->ft == NULL) {
+			LOG(ERR, "worker %u: cannot allocate flow table of %u entries on socket %d",
+			    i, cfg->flow_table_size, socket);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void teardown(struct sluiced *s)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+	for (unsigned i = 0; i < s->nb_workers; i++) {
+		if (s->workers[i] == NULL)
+			continue;
+		sl_flow_table_free(s->workers[i]->ft);
+		rte_free(s->workers[i]->stats);
+		rte_free(s->workers[i]);
+	}
+	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		rte_mempool_free(s->pools[i]);
+	rte_free(s->qsbr);
+	sl_config_free(s->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sluiced s;
+	pthread_t ctrl_tid;
+	int rc, eal_args, ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check-config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sluiced: --check-config needs a FILE\n");
+				return 2;
+			}
+			return check_config(argv[i + 1]);
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+
+	eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal_args;
+	argv += eal_args;
+	if (parse_args(&s, argc, argv) < 0)
+		goto out_eal;
+	s.cfg = load_config(s.config_path);
+	if (s.cfg == NULL)
+		goto out_eal;
+	s.tsc_hz = rte_get_tsc_hz();
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
+		goto out;
+	if (sl_ctrl_init(&s.ctrl, s.qsbr) < 0) {
+		LOG(ERR, "control state: out of memory");
+		goto out;
+	}
+	s.ctrl.egress_port = s.egress_port;
+	/* Register every worker before any runs, so that no publish can miss
+	 * a worker that is about to start reading. */
+	for (unsigned i = 0; i < s.nb_workers; i++)
+		rte_rcu_qsbr_thread_register(s.qsbr, i);
+
+	rc = rte_ctrl_thread_create(&ctrl_tid, "sl-ctrl", NULL, ctrl_main, &s);
+	if (rc != 0) {
+		LOG(ERR, "cannot start the control thread: %s", strerror(rc));
+		goto out_ctrl;
+	}
+	while (__atomic_load_n(&s.ctrl_started, __ATOMIC_ACQUIRE) == 0)
+		rte_delay_us_sleep(1000);
+	if (s.ctrl_started < 0) {
+		LOG(ERR, "first snapshot could not be built; not starting");
+		__atomic_store_n(&g_stop, true, __ATOMIC_RELAXED);
+		pthread_join(ctrl_tid, NULL);
+		goto out_ctrl;
+	}
+
+	LOG(INFO, "%u worker(s), %u port(s), %u VIP(s); Ctrl-C to stop", s.nb_workers,
+	    s.cfg->nb_ports, s.cfg->nb_vips);
+	for (unsigned i = 0; i < s.nb_workers; i++) {
+		struct sl_worker *w = s.workers[i];
+
+		if (w->lcore != rte_get_main_lcore())
+			rte_eal_remote_launch(sl_worker_main, w, w->lcore);
+	}
+	if (s.workers[0]->lcore == rte_get_main_lcore())
+		sl_worker_main(s.workers[0]);
+	else
+		while (!__atomic_load_n(&g_stop, __ATOMIC_RELAXED))
+			rte_delay_us_sleep(100 * 1000);
+	rte_eal_mp_wait_lcore();
+	pthread_join(ctrl_tid, NULL);
+
+	/* Workers and control thread have stopped: the snapshot is stable. */
+	sl_stats_print(stdout, s.ctrl.snap, s.workers, s.nb_workers, s.tsc_hz);
+	sl_stats_json(stdout, s.workers, s.nb_workers, s.tsc_hz);
+	ret = 0;
+out_ctrl:
+	for (unsigned i = 0; i < s.nb_workers; i++)
+		rte_rcu_qsbr_thread_unregister(s.qsbr, i);
+	sl_ctrl_fini(&s.ctrl);
+out:
+	teardown(&s);
+out_eal:
+	rte_eal_cleanup();
+	return ret;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The forwarding snapshot: everything a worker needs to forward a packet, as
+ * one immutable object.  The control thread builds a complete new snapshot,
+ * publishes it with one release store and frees the old one only after an
+ * rte_rcu_qsbr grace period (control/sl_ctrl.c).  Workers load the pointer
+ * once per poll loop (acquire) and never write to it.
+ *
+ * Ownership of every field below: control: writes before publish;
+ * dataplane: read-only.
+ */
+#ifndef SL_SNAPSHOT_H
+#define SL_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "sl_common.h"
+#include "sl_encap.h"
+#include "sl_parse.h"
+
+struct rte_hash;
+
+/* Maglev selection hash seed.  Fixed, so every instance with the same
+ * configuration maps a flow to the same table slot.  Deliberately different
+ * from the flow table's hash so table slot and bucket index are unrelated. */
+#define SL_MAGLEV_SEED 0x5a17ce01u
+
+/* Value stored in the VIP hash under (address, port 0, proto 0, family):
+ * "this address is a VIP", used to classify fragments, which carry no ports. */
+#define SL_VIP_ADDR_MARK 0xffffu
+
+/* Key of the VIP hash.  port 0 means "any port". */
+struct sl_vip_key {
+	uint8_t addr[16];
+	uint16_t port; /* network order */
+	uint8_t proto;
+	uint8_t family;
+};
+_Static_assert(sizeof(struct sl_vip_key) == 20, "vip key has no padding");
+
+/* sl_real.flags */
+#define SL_REAL_LIVE 0x01 /* exists: established flows keep using it */
+#define SL_REAL_NEW  0x02 /* may take new flows (weight > 0) */
+
+/* One backend as seen by one VIP.  Indexed by real id, which is stable across
+ * generations (flow entries store it). */
+struct sl_real {
+	struct sl_encap_params encap; /* outer header towards this backend */
+	uint16_t vip_id;	      /* counters and validation */
+	uint16_t max_inner;	      /* largest inner IP packet that fits the egress MTU */
+	uint8_t flags;		      /* SL_REAL_* */
+	uint8_t overhead;	      /* sl_encap_overhead(&encap) */
+	uint8_t pad[2];
+} __rte_aligned(64);
+
+struct sl_vip {
+	struct sl_vip_key key;
+	uint32_t id;	       /* stable across generations: counter index */
+	uint32_t table_size;   /* Maglev M, prime */
+	const uint32_t *table; /* M real ids; SL_REAL_NONE when no backend takes new flows */
+	uint32_t nb_reals;
+	uint8_t present;
+};
+
+struct sl_snapshot {
+	uint64_t generation;
+	struct rte_hash
+	    *vip_hash;	      /* sl_vip_key -> VIP id (lock-free read, no writer after publish) */
+	uint8_t has_any_port; /* some VIP uses port "any": try the port-0 key on a miss */
+	struct sl_vip *vips;  /* indexed by VIP id; nb_vip_slots entries, absent ones !present */
+	uint32_t nb_vip_slots;
+	struct sl_real *reals; /* indexed by real id; nb_real_slots entries */
+	uint32_t nb_real_slots;
+	uint16_t mtu;	      /* egress MTU (IP bytes) */
+	uint16_t egress_port; /* DPDK port id the next hop is on */
+	struct rte_ether_addr next_hop_mac;
+	uint32_t maglev_seed; /* seed of the Maglev selection hash (fixed) */
+	void *mem;	      /* private: owner of the VIP tables (control) */
+};
+
+#endif /* SL_SNAPSHOT_H */

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The per-packet path (docs/ARCHITECTURE.md, steps 1-6).  Everything here runs
+ * on a worker lcore: no locks, no allocation except one mbuf for an ICMP
+ * reply, no system calls, no logging.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sl_encap.h"
+#include "sl_flow.h"
+#include "sl_parse.h"
+#include "sl_worker.h"
+
+static inline void drop(struct sl_worker *w, struct rte_mbuf *m, enum sl_verdict v)
+{
+	w->stats->drops[v]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void queue_tx(struct sl_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct sl_txbuf *tb = &w->tx[port];
+
+	if (unlikely(tb->n == RTE_DIM(tb->pkts))) {
+		drop(w, m, SL_V_TX_FULL);
+		return;
+	}
+	tb->pkts[tb->n++] = m;
+}
+
+/* Traffic that is not for a VIP goes to the host kernel when an exception
+ * port exists (DESIGN: never silently eaten); otherwise it is counted under
+ * its reason and dropped. */
+static inline void not_for_us(struct sl_worker *w, struct rte_mbuf *m, enum sl_verdict v)
+{
+	if (w->kernel_port >= 0) {
+		w->stats->to_kernel++;
+		queue_tx(w, (uint16_t)w->kernel_port, m);
+		return;
+	}
+	drop(w, m, v);
+}
+
+/* VIP id for the flow's destination, or -1.  Exact (addr, port, proto) first,
+ * then the port-any entry when the snapshot has one. */
+static inline int vip_lookup(const struct sl_snapshot *snap, const struct sl_flow_key *k)
+{
+	struct sl_vip_key vk;
+	void *data;
+
+	memcpy(vk.addr, k->dst, sizeof(vk.addr));
+	vk.port = k->dport;
+	vk.proto = k->proto;
+	vk.family = k->family;
+	if (rte_hash_lookup_data(snap->vip_hash, &vk, &data) >= 0)
+		return (int)(uintptr_t)data;
+	if (snap->has_any_port) {
+		vk.port = 0;
+		if (rte_hash_lookup_data(snap->vip_hash, &vk, &data) >= 0)
+			return (int)(uintptr_t)data;
+	}
+	return -1;
+}
+
+/* Is the destination address of this fragment one of our VIPs? */
+static inline bool vip_addr(const struct sl_snapshot *snap, const struct sl_flow_key *k)
+{
+	struct sl_vip_key vk;
+
+	memcpy(vk.addr, k->dst, sizeof(vk.addr));
+	vk.port = 0;
+	vk.proto = 0;
+	vk.family = k->family;
+	return rte_hash_lookup(snap->vip_hash, &vk) >= 0;
+}
+
+/* New-flow choice: the VIP's Maglev table, indexed by a hash of the 5-tuple
+ * that is the same on every instance. */
+static inline uint32_t maglev_pick(const struct sl_vip *vip, const struct sl_flow_key *k)
+{
+	uint32_t h = rte_hash_crc(k, sizeof(*k), SL_MAGLEV_SEED);
+
+	return vip->table[h % vip->table_size];
+}
+
+/* Reply "too big" to the sender (rate-limited), or count why not. */
+static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_port,
+		    struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t now)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *reply;
+	uint16_t l2 = pm->l3_off, len, avail;
+	uint64_t burst = (uint64_t)w->icmp_rate * 100; /* 0.1 s worth, in milli-tokens */
+
+	if (!(pm->flags & SL_PKT_DF)) {
+		/* IPv4 without DF: we do not fragment (the backend would have
+		 * to reassemble inner fragments); nothing useful to answer. */
+		drop(w, m, SL_V_TOO_BIG);
+		return;
+	}
+	w->icmp_tokens += (uint64_t)(uint32_t)(now - w->icmp_last_ms) * w->icmp_rate;
+	w->icmp_last_ms = now;
+	if (w->icmp_tokens > burst + 1000)
+		w->icmp_tokens = burst + 1000;
+	if (w->icmp_tokens < 1000) {
+		drop(w, m, SL_V_ICMP_RATELIMIT);
+		return;
+	}
+	reply = rte_pktmbuf_alloc(w->pool);
+	if (unlikely(reply == NULL)) {
+		drop(w, m, SL_V_ICMP_RATELIMIT);
+		return;
+	}
+	avail = (uint16_t)RTE_MIN((uint32_t)pm->ip_len, (uint32_t)(m->data_len - l2));
+	eth = rte_pktmbuf_mtod(reply, struct rte_ether_hdr *);
+	len = sl_icmp_too_big(pm->key.family, pm->key.dst, frame + l2, avail, r->max_inner,
+			      (uint8_t *)eth + l2, (uint16_t)(rte_pktmbuf_tailroom(reply) - l2));
+	if (unlikely(len == 0)) {
+		rte_pktmbuf_free(reply);
+		drop(w, m, SL_V_TOO_BIG);
+		return;
+	}
+	/* Back where it came from, with the same VLAN tag if any. */
+	memcpy(eth, frame, l2);
+	rte_ether_addr_copy(&((const struct rte_ether_hdr *)frame)->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&w->port_mac[in_port], &eth->src_addr);
+	reply->data_len = (uint16_t)(l2 + len);
+	reply->pkt_len = reply->data_len;
+	w->icmp_tokens -= 1000;
+	w->stats->icmp_sent++;
+	queue_tx(w, in_port, reply);
+	drop(w, m, SL_V_TOO_BIG);
+}
+
+/* Replace the L2 header (and any Ethernet padding) with Ethernet + the outer
+ * headers towards real r, in place. */
+static inline int encapsulate(struct sl_worker *w, const struct sl_snapshot *snap,
+			      const struct sl_real *r, struct rte_mbuf *m,
+			      const struct sl_pkt_meta *pm, uint32_t hash)
+{
+	uint16_t room = (uint16_t)(RTE_ETHER_HDR_LEN + r->overhead);
+	struct rte_ether_hdr *eth;
+	uint8_t *inner;
+
+	if (unlikely(m->data_off + pm->l3_off < room))
+		return -SL_V_NO_HEADROOM;
+	inner = rte_pktmbuf_mtod_offset(m, uint8_t *, pm->l3_off);
+	m->data_off = (uint16_t)(m->data_off + pm->l3_off - room);
+	m->data_len = (uint16_t)(room + pm->ip_len);
+	m->pkt_len = m->data_len;
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	sl_encap_write(&r->encap, (uint8_t *)(eth + 1), inner, pm->ip_len, hash);
+	rte_ether_addr_copy(&snap->next_hop_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&w->port_mac[snap->egress_port], &eth->src_addr);
+	eth->ether_type = r->encap.outer_family == SL_AF_INET ? RTE_BE16(RTE_ETHER_TYPE_IPV4)
+							      : RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	m->ol_flags = 0;
+	return 0;
+}
+
+static inline void forward(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
+			   struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t rid,
+			   uint32_t hash, uint32_t now)
+{
+	const struct sl_real *r = &snap->reals[rid];
+	struct sl_counter3 *rc = &w->stats->real[rid];
+	struct sl_counter3 *vc = &w->stats->vip[r->vip_id];
+	int rc_encap;
+
+	if (unlikely(pm->ip_len > r->max_inner)) {
+		too_big(w, r, in_port, m, pm, now);
+		return;
+	}
+	rc_encap = encapsulate(w, snap, r, m, pm, hash);
+	if (unlikely(rc_encap < 0)) {
+		drop(w, m, (enum sl_verdict) - rc_encap);
+		return;
+	}
+	rc->packets++;
+	rc->bytes += pm->ip_len;
+	vc->packets++;
+	vc->bytes += pm->ip_len;
+	queue_tx(w, snap->egress_port, m);
+}
+
+/* Is real `rid` still there for established flows? */
+static inline bool real_live(const struct sl_snapshot *snap, uint32_t rid)
+{
+	return rid < snap->nb_real_slots && (snap->reals[rid].flags & SL_REAL_LIVE);
+}
+
+/* An ICMP frag-needed / packet-too-big about a VIP flow: the parser gave us
+ * the flow's own key; send the error to that flow's backend.  Looks up but
+ * never creates a flow. */
+static void steer_icmp(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
+		       struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t hash,
+		       uint32_t now)
+{
+	uint32_t rid;
+	int vid;
+
+	if (sl_flow_lookup(w->ft, &pm->key, hash, now, 0, &rid) && real_live(snap, rid))
+		goto out;
+	vid = vip_lookup(snap, &pm->key);
+	if (vid < 0) {
+		not_for_us(w, m, SL_V_NO_VIP);
+		return;
+	}
+	rid = maglev_pick(&snap->vips[vid], &pm->key);
+	if (rid == SL_REAL_NONE) {
+		drop(w, m, SL_V_NO_BACKEND);
+		return;
+	}
+out:
+	w->stats->icmp_steered++;
+	forward(w, snap, in_port, m, pm, rid, hash, now);
+}
+
+void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
+		       struct rte_mbuf **pkts, uint16_t n, uint32_t now)
+{
+	struct sl_pkt_meta meta[SL_BURST];
+	uint32_t hash[SL_BURST];
+	uint8_t verdict[SL_BURST];
+	uint16_t base, i, cnt;
+
+	w->stats->rx += n;
+	for (base = 0; base < n; base += SL_BURST) {
+		cnt = (uint16_t)RTE_MIN(n - base, SL_BURST);
+		struct rte_mbuf **b = pkts + base;
+
+		/* Stage 1: parse and hash the whole burst, prefetching each
+		 * flow's bucket so stage 2 finds it in cache. */
+		for (i = 0; i < cnt; i++) {
+			struct rte_mbuf *m = b[i];
+
+			if (unlikely(m->nb_segs != 1)) {
+				verdict[i] = SL_V_MULTISEG;
+				continue;
+			}
+			verdict[i] = (uint8_t)sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+						       m->data_len, &meta[i]);
+			if (likely(verdict[i] == SL_V_OK)) {
+				hash[i] = sl_flow_hash(&meta[i].key);
+				sl_flow_prefetch(w->ft, hash[i]);
+			}
+		}
+
+		/* Stage 2: flow table first; the VIP lookup only on a miss. */
+		for (i = 0; i < cnt; i++) {
+			struct rte_mbuf *m = b[i];
+			const struct sl_pkt_meta *pm = &meta[i];
+			uint32_t rid;
+			int vid;
+
+			if (unlikely(verdict[i] != SL_V_OK)) {
+				if (verdict[i] == SL_V_TRUNCATED || verdict[i] == SL_V_MALFORMED ||
+				    verdict[i] == SL_V_MULTISEG)
+					drop(w, m, (enum sl_verdict)verdict[i]);
+				else
+					not_for_us(w, m, (enum sl_verdict)verdict[i]);
+				continue;
+			}
+			if (unlikely(snap == NULL)) {
+				not_for_us(w, m, SL_V_NO_VIP);
+				continue;
+			}
+			if (unlikely(pm->flags & (SL_PKT_ICMP_ERR | SL_PKT_FRAG))) {
+				if (pm->flags & SL_PKT_ICMP_ERR)
+					steer_icmp(w, snap, in_port, m, pm, hash[i], now);
+				else if (vip_addr(snap, &pm->key))
+					drop(w, m, SL_V_FRAGMENT);
+				else
+					not_for_us(w, m, SL_V_NO_VIP);
+				continue;
+			}
+			if (likely(sl_flow_lookup(w->ft, &pm->key, hash[i], now, pm->tcp_flags,
+						  &rid)) &&
+			    likely(real_live(snap, rid))) {
+				forward(w, snap, in_port, m, pm, rid, hash[i], now);
+				continue;
+			}
+			/* Miss, or the flow's backend is gone: choose anew. */
+			vid = vip_lookup(snap, &pm->key);
+			if (vid < 0) {
+				not_for_us(w, m, SL_V_NO_VIP);
+				continue;
+			}
+			rid = maglev_pick(&snap->vips[vid], &pm->key);
+			if (unlikely(rid == SL_REAL_NONE)) {
+				drop(w, m, SL_V_NO_BACKEND);
+				continue;
+			}
+			sl_flow_insert(w->ft, &pm->key, hash[i], now, pm->tcp_flags, rid);
+			w->stats->real[rid].new_flows++;
+			w->stats->vip[vid].new_flows++;
+			forward(w, snap, in_port, m, pm, rid, hash[i], now);
+		}
+	}
+}
+
+void sl_worker_flush(struct sl_worker *w)
+{
+	for (uint16_t p = 0; p < SL_MAX_PORTS; p++) {
+		struct sl_txbuf *tb = &w->tx[p];
+		uint16_t sent;
+
+		if (tb->n == 0)
+			continue;
+		sent = rte_eth_tx_burst(p, w->txq, tb->pkts, tb->n);
+		w->stats->tx += sent;
+		if (unlikely(sent < tb->n)) {
+			w->stats->drops[SL_V_TX_FULL] += tb->n - sent;
+			rte_pktmbuf_free_bulk(tb->pkts + sent, tb->n - sent);
+		}
+		tb->n = 0;
+	}
+}
+
+unsigned sl_worker_poll(struct sl_worker *w)
+{
+	/* Acquire pairs with the control thread's release store in publish:
+	 * everything it wrote into the snapshot is visible before we use it. */
+	const struct sl_snapshot *snap = __atomic_load_n(w->snap_ptr, __ATOMIC_ACQUIRE);
+	struct rte_mbuf *pkts[SL_BURST];
+	unsigned total = 0;
+
+	w->stats->polls++;
+	if (snap != NULL)
+		w->stats->generation = snap->generation;
+	for (uint16_t i = 0; i < w->nb_rx_ports; i++) {
+		uint16_t port = w->rx_ports[i];
+		uint64_t start = rte_rdtsc();
+		uint16_t n = rte_eth_rx_burst(port, w->rxq, pkts, SL_BURST);
+
+		if (n == 0)
+			continue;
+		sl_worker_process(w, snap, port, pkts, n, (uint32_t)(start / w->tsc_per_ms));
+		sl_worker_flush(w);
+		w->stats->busy_cycles += rte_rdtsc() - start;
+		total += n;
+	}
+	if (w->kernel_port >= 0 && snap != NULL) {
+		/* Host traffic from the kernel goes out unchanged. */
+		uint16_t n = rte_eth_rx_burst((uint16_t)w->kernel_port, w->rxq, pkts, SL_BURST);
+
+		for (uint16_t i = 0; i < n; i++)
+			queue_tx(w, snap->egress_port, pkts[i]);
+		w->stats->from_kernel += n;
+		if (n)
+			sl_worker_flush(w);
+	}
+	if (total)
+		w->stats->busy_polls++;
+	/* The snapshot pointer loaded above is not used past this point. */
+	rte_rcu_qsbr_quiescent(w->qsbr, w->id);
+	return total;
+}
+
+int sl_worker_main(void *arg)
+{
+	struct sl_worker *w = arg;
+
+	/* The control side registered w->id before launching us; going online
+	 * makes the control thread's grace periods wait for our quiescent
+	 * reports, going offline at the end stops that. */
+	rte_rcu_qsbr_thread_online(w->qsbr, w->id);
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED))
+		sl_worker_poll(w);
+	rte_rcu_qsbr_thread_offline(w->qsbr, w->id);
+	return 0;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The worker: poll-mode loop on one lcore.  Each worker owns one RX queue on
+ * every data port, one TX queue on every port, a flow table and its counters.
+ * It reads the forwarding snapshot through one pointer under rte_rcu_qsbr.
+ */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "sl_common.h"
+#include "sl_flow.h"
+#include "sl_snapshot.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+struct sl_counter3 {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t new_flows;
+};
+
+/* Per-worker counters.  Written by the owning worker only, with plain stores
+ * (single writer: no atomics); the control thread and the exit summary read
+ * them with plain loads and accept slightly stale values. */
+struct sl_worker_stats {
+	uint64_t rx;	       /* packets received on data ports */
+	uint64_t tx;	       /* encapsulated packets handed to the NIC */
+	uint64_t to_kernel;    /* non-VIP packets handed to the kernel port */
+	uint64_t from_kernel;  /* packets from the kernel port sent out */
+	uint64_t icmp_sent;    /* frag-needed / packet-too-big replies sent */
+	uint64_t icmp_steered; /* ICMP errors forwarded to a flow's backend */
+	uint64_t drops[SL_V_MAX];
+	uint64_t polls;	      /* poll loop iterations */
+	uint64_t busy_polls;  /* iterations that received at least one packet */
+	uint64_t busy_cycles; /* TSC from rx burst to tx done, busy iterations only
+			       * (what testpmd --record-core-cycles counts) */
+	uint64_t generation;  /* snapshot generation used by the last poll */
+	struct sl_counter3 vip[SL_MAX_VIPS];
+	struct sl_counter3 real[SL_MAX_REALS];
+};
+
+/* Where a worker sends packets: one TX buffer per port. */
+struct sl_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[2 * SL_BURST];
+};
+
+/* Static per-worker setup, filled by the control side before the worker
+ * starts; constant afterwards except where noted. */
+struct sl_worker {
+	/* control: writes before launch; dataplane: ro */
+	unsigned id; /* 0..nb_workers-1: RCU thread id, queue index */
+	unsigned lcore;
+	uint16_t nb_rx_ports;
+	uint16_t rx_ports[SL_MAX_PORTS];	      /* data ports polled on queue `id` */
+	int kernel_port;			      /* port id of the exception port, or -1 */
+	uint16_t rxq, txq;			      /* queue index on every port */
+	struct rte_ether_addr port_mac[SL_MAX_PORTS]; /* indexed by port id */
+	struct rte_mempool *pool;		      /* for ICMP replies */
+	struct rte_rcu_qsbr *qsbr;
+	struct sl_snapshot *const *snap_ptr; /* control: release-stores; dataplane: acquire-loads */
+	const bool *stop; /* control: sets (relaxed store); dataplane: relaxed loads */
+	uint64_t tsc_per_ms;
+	uint32_t icmp_rate; /* too-big replies per second */
+
+	/* dataplane: rw; control: reads stats only */
+	struct sl_flow_table *ft;
+	struct sl_worker_stats *stats;
+	uint64_t icmp_tokens; /* token bucket, scaled by 1000 */
+	uint32_t icmp_last_ms;
+	struct sl_txbuf tx[SL_MAX_PORTS]; /* indexed by port id */
+} __rte_cache_aligned;
+
+/* Forward one burst that came in on `in_port` with snapshot `snap` at time
+ * `now_ms`: parse, look up, encapsulate, and queue each packet in w->tx[] (or
+ * free it and count why).  Does not transmit.  Pure of ethdev calls, so tests,
+ * the fuzzer and the benchmark call it directly.  Worker lcore. */
+void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
+		       struct rte_mbuf **pkts, uint16_t n, uint32_t now_ms);
+
+/* Transmit everything queued in w->tx[]; packets the NIC refuses are freed
+ * and counted as SL_V_TX_FULL. */
+void sl_worker_flush(struct sl_worker *w);
+
+/* One iteration of the poll loop: RX on each port, process, TX, then report
+ * an RCU quiescent state.  Returns the number of packets received. */
+unsigned sl_worker_poll(struct sl_worker *w);
+
+/* lcore entry point (rte_eal_remote_launch): the caller has registered w->id
+ * with w->qsbr; goes online, polls until *w->stop, goes offline. */
+int sl_worker_main(void *arg);
+
+#endif /* SL_WORKER_H */
