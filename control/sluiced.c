@@ -310,13 +310,14 @@ static int setup_workers(struct sluiced *s)
 
 	for (unsigned i = 0; i < n; i++) {
 		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
-		struct sl_worker *w =
-		    rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		struct sl_worker *w = sl_worker_create(i, socket, cfg->flow_table_size, &to);
 
-		if (w == NULL)
+		if (w == NULL) {
+			LOG(ERR, "worker %u: cannot allocate flow table of %u entries on socket %d",
+			    i, cfg->flow_table_size, socket);
 			return -ENOMEM;
+		}
 		s->workers[i] = w;
-		w->id = i;
 		w->lcore = lcores[i];
 		w->rxq = w->txq = (uint16_t)i;
 		w->kernel_port = kernel_port;
@@ -333,14 +334,6 @@ static int setup_workers(struct sluiced *s)
 		w->stop = &g_stop;
 		w->tsc_per_ms = s->tsc_hz / 1000;
 		w->icmp_rate = cfg->icmp_rate;
-		w->stats =
-		    rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
-		w->ft = sl_flow_table_create(cfg->flow_table_size, socket, &to);
-		if (w->stats == NULL || w->ft == NULL) {
-			LOG(ERR, "worker %u: cannot allocate flow table of %u entries on socket %d",
-			    i, cfg->flow_table_size, socket);
-			return -ENOMEM;
-		}
 	}
 	return 0;
 }
@@ -354,13 +347,8 @@ static void teardown(struct sluiced *s)
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
 	}
-	for (unsigned i = 0; i < s->nb_workers; i++) {
-		if (s->workers[i] == NULL)
-			continue;
-		sl_flow_table_free(s->workers[i]->ft);
-		rte_free(s->workers[i]->stats);
-		rte_free(s->workers[i]);
-	}
+	for (unsigned i = 0; i < s->nb_workers; i++)
+		sl_worker_free(s->workers[i]);
 	for (unsigned i = 0; i < RTE_MAX_NUMA_NODES; i++)
 		rte_mempool_free(s->pools[i]);
 	rte_free(s->qsbr);

@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -380,4 +381,32 @@ int sl_worker_main(void *arg)
 		sl_worker_poll(w);
 	rte_rcu_qsbr_thread_offline(w->qsbr, w->id);
 	return 0;
+}
+
+struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entries,
+				   const struct sl_flow_timeouts *to)
+{
+	struct sl_worker *w =
+	    rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+
+	if (w == NULL)
+		return NULL;
+	w->id = id;
+	w->kernel_port = -1;
+	w->stats = rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
+	w->ft = sl_flow_table_create(flow_entries, socket, to);
+	if (w->stats == NULL || w->ft == NULL) {
+		sl_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void sl_worker_free(struct sl_worker *w)
+{
+	if (w == NULL)
+		return;
+	sl_flow_table_free(w->ft);
+	rte_free(w->stats);
+	rte_free(w);
 }

@@ -80,6 +80,14 @@ struct sl_worker {
 	struct sl_txbuf tx[SL_MAX_PORTS]; /* indexed by port id */
 } __rte_cache_aligned;
 
+/* Allocate a worker with its counters and a flow table of `flow_entries` on
+ * NUMA `socket`, everything else zero (kernel_port -1).  The caller fills in
+ * ports, queues, pool, qsbr, snap_ptr, stop, tsc_per_ms and icmp_rate before
+ * launching it.  Control/main thread.  NULL on failure (rte_errno set). */
+struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entries,
+				   const struct sl_flow_timeouts *to);
+void sl_worker_free(struct sl_worker *w);
+
 /* Forward one burst that came in on `in_port` with snapshot `snap` at time
  * `now_ms`: parse, look up, encapsulate, and queue each packet in w->tx[] (or
  * free it and count why).  Does not transmit.  Pure of ethdev calls, so tests,
