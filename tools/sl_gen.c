@@ -1,0 +1,1043 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * sl-gen: sluice's own traffic generator for benchmarks and end-to-end tests.
+ *
+ * One port (whatever the EAL arguments create, e.g. a net_memif vdev), one
+ * lcore (the main one).  It sends a configurable mix of TCP or UDP flows
+ * towards one VIP and counts what comes back on the same port; with
+ * --expect-encap it also checks that what comes back is tunnelled and counts
+ * it by outer destination, which shows how the load balancer spread the flows.
+ *
+ * Speed matters more than generality: on memif the generator and the
+ * forwarder pay about the same per packet, so the generator must not be the
+ * bottleneck.  Every frame is built once before the run; the hot loop only
+ * picks a prebuilt frame per packet (and patches the source of brand-new
+ * flows).  Two ways to hand frames to the PMD, chosen with --tx-mode:
+ *   ref:  one prebuilt mbuf per established flow, sent again and again with
+ *         its reference count raised; the PMD's free after transmit drops the
+ *         count back.  Safe because nothing on the transmit path writes the
+ *         frame (no offloads are requested, so no tx_prepare fixes up
+ *         checksums in place) and the port has no MBUF_FAST_FREE.
+ *   copy: allocate in bulk and copy the frame from a template.
+ * Measured on net_null (one core, 64-byte frames, noisy host): ref ~1.5-2x
+ * the packet rate of copy up to ~16K flows; beyond, the prebuilt mbufs (two
+ * cache lines each) fall out of cache and copy from dense 64-byte templates
+ * wins.  Both are several times faster than a forwarder on memif.  The
+ * default, auto, picks by that measurement.
+ * New flows always use copy, since each one needs its own source.
+ *
+ * The last line of stdout is one JSON object (see print_results()); the
+ * lines before it are for people.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#define GEN_BURST      32
+#define GEN_RX_ROUNDS  4 /* rx bursts per loop at most: drain faster than we send */
+#define GEN_RX_POOL    8192
+#define GEN_NEW_POOL   8192
+#define GEN_RING_SIZE  1024
+#define GEN_MAX_FRAME  1514
+#define GEN_MIN_FRAME  60   /* Ethernet minimum without FCS */
+#define GEN_DST_SLOTS  1024 /* power of two; distinct outer destinations we can tell apart */
+#define GEN_SPORT_BASE 1024
+#define GEN_SPORT_SPAN (65536 - GEN_SPORT_BASE)
+
+enum tx_mode { TX_COPY = 0, TX_REF, TX_AUTO };
+
+/* TX_AUTO: up to this many flows ref, above copy (see the top comment). */
+#define GEN_REF_MAX_FLOWS 16384
+
+struct gen_opts {
+	uint32_t flows;
+	bool ipv6;
+	bool vip_set;
+	uint8_t vip[16];
+	uint16_t vport;
+	uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t size; /* frame size without FCS */
+	double new_share;
+	struct rte_ether_addr dst_mac;
+	uint64_t rate; /* packets per second; 0 = as fast as the port takes them */
+	double duration;
+	double warmup;
+	double link_timeout;
+	double linger; /* after the window: keep the link up this long, or until a signal */
+	bool expect_encap;
+	enum tx_mode tx_mode;
+	uint64_t seed;
+	uint16_t port;
+	bool port_set;
+};
+
+/* Counters of the measured window.  Single lcore, so plain integers. */
+struct gen_counts {
+	uint64_t tx, tx_bytes, tx_new;
+	uint64_t rx, rx_bytes;
+	uint64_t tx_short;  /* tx bursts the port did not take completely: backpressure */
+	uint64_t encap_bad; /* --expect-encap: not an IPv4/IPv6 tunnel packet */
+	uint64_t dst_other; /* --expect-encap: more distinct destinations than slots */
+};
+
+struct dst_slot {
+	uint64_t pkts;
+	uint8_t used;
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+};
+
+/* Everything the hot loop touches, in one place. */
+struct gen_ctx {
+	struct gen_opts o;
+	uint16_t frame_len;
+	uint8_t *templates;		 /* flows x frame_len: established-flow frames */
+	struct rte_mbuf **refs;		 /* TX_REF: one prebuilt mbuf per established flow */
+	uint8_t new_tmpl[GEN_MAX_FRAME]; /* SYN (or UDP) frame with a zeroed source */
+	uint16_t l3_off;		 /* offset of the IP header */
+	uint16_t src_off;		 /* offset of the part of the source address patched */
+	uint16_t sport_off;		 /* offset of the L4 source port */
+	uint16_t ip_cksum_off;		 /* IPv4 header checksum offset, 0 for IPv6 */
+	uint16_t l4_cksum_off;
+	uint32_t new_thresh; /* a 32-bit random value below it means "new flow" */
+	uint64_t new_ctr;    /* next never-used new-flow source */
+	uint64_t rng;
+	struct rte_mempool *tx_pool;
+	struct rte_mempool *rx_pool;
+	struct gen_counts c;
+	struct dst_slot dsts[GEN_DST_SLOTS];
+};
+
+static volatile sig_atomic_t quit_signal;
+
+static void on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static inline uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(
+	    stderr,
+	    "usage: %s [EAL args] -- [options]\n"
+	    "  --flows N          established flows (distinct 5-tuples), default 1024\n"
+	    "  --vip ADDR         destination VIP, IPv4 or IPv6 (default 192.0.2.10 / "
+	    "2001:db8::10)\n"
+	    "  --ipv6             IPv6 traffic (implied by an IPv6 --vip)\n"
+	    "  --vport PORT       destination port, default 80\n"
+	    "  --proto tcp|udp    default tcp\n"
+	    "  --size BYTES       frame size without FCS, default 64 (raised to the headers' "
+	    "size)\n"
+	    "  --new-share P      fraction 0..1 of packets that open a never-seen flow, default 0\n"
+	    "  --dst-mac MAC      destination MAC, default 02:00:00:00:00:01\n"
+	    "  --rate PPS         target packet rate, 0 = as fast as possible (default)\n"
+	    "  --duration SEC     measured time, default 5\n"
+	    "  --warmup SEC       time sent but not measured before it, default 1\n"
+	    "  --expect-encap     check replies are IPv4/IPv6 tunnels, count by outer dst\n"
+	    "  --tx-mode auto|ref|copy  resend refcounted prebuilt mbufs, or copy templates\n"
+	    "                     into fresh mbufs; auto (default): ref up to 16384 flows\n"
+	    "  --link-timeout SEC wait this long for link up, default 10\n"
+	    "  --port ID          port id, default the first one\n"
+	    "  --seed N           random seed, default 1\n"
+	    "  --linger SEC       after printing the results keep the link up (receiving,\n"
+	    "                     not sending) until SIGINT/SIGTERM or SEC seconds pass,\n"
+	    "                     so the peer can read its own statistics first\n",
+	    prog);
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Parses the application arguments (after EAL's).  Returns 0 or -EINVAL after
+ * saying what was wrong. */
+static int parse_args(int argc, char **argv, struct gen_opts *o)
+{
+	enum {
+		OPT_FLOWS = 256,
+		OPT_VIP,
+		OPT_IPV6,
+		OPT_VPORT,
+		OPT_PROTO,
+		OPT_SIZE,
+		OPT_NEW_SHARE,
+		OPT_DST_MAC,
+		OPT_RATE,
+		OPT_DURATION,
+		OPT_WARMUP,
+		OPT_EXPECT_ENCAP,
+		OPT_TX_MODE,
+		OPT_LINK_TIMEOUT,
+		OPT_PORT,
+		OPT_SEED,
+		OPT_LINGER,
+		OPT_HELP,
+	};
+	static const struct option longopts[] = {
+	    {"flows", required_argument, NULL, OPT_FLOWS},
+	    {"vip", required_argument, NULL, OPT_VIP},
+	    {"ipv6", no_argument, NULL, OPT_IPV6},
+	    {"vport", required_argument, NULL, OPT_VPORT},
+	    {"proto", required_argument, NULL, OPT_PROTO},
+	    {"size", required_argument, NULL, OPT_SIZE},
+	    {"new-share", required_argument, NULL, OPT_NEW_SHARE},
+	    {"dst-mac", required_argument, NULL, OPT_DST_MAC},
+	    {"rate", required_argument, NULL, OPT_RATE},
+	    {"duration", required_argument, NULL, OPT_DURATION},
+	    {"warmup", required_argument, NULL, OPT_WARMUP},
+	    {"expect-encap", no_argument, NULL, OPT_EXPECT_ENCAP},
+	    {"tx-mode", required_argument, NULL, OPT_TX_MODE},
+	    {"link-timeout", required_argument, NULL, OPT_LINK_TIMEOUT},
+	    {"port", required_argument, NULL, OPT_PORT},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"linger", required_argument, NULL, OPT_LINGER},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *prog = "sl-gen";
+	bool want_v6 = false;
+	uint64_t u;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		const char *a = optarg;
+		int rc = 0;
+
+		switch (opt) {
+		case OPT_FLOWS:
+			/* The source scramble is a bijection on 23 (IPv4) bits, so
+			 * this many established sources are all distinct. */
+			rc = parse_u64(a, 1, 1u << 23, &u);
+			o->flows = (uint32_t)u;
+			break;
+		case OPT_VIP:
+			if (inet_pton(AF_INET, a, o->vip) == 1) {
+				o->ipv6 = false;
+			} else if (inet_pton(AF_INET6, a, o->vip) == 1) {
+				o->ipv6 = true;
+			} else {
+				rc = -EINVAL;
+			}
+			o->vip_set = true;
+			break;
+		case OPT_IPV6:
+			want_v6 = true;
+			break;
+		case OPT_VPORT:
+			rc = parse_u64(a, 0, 65535, &u);
+			o->vport = (uint16_t)u;
+			break;
+		case OPT_PROTO:
+			if (strcmp(a, "tcp") == 0)
+				o->proto = IPPROTO_TCP;
+			else if (strcmp(a, "udp") == 0)
+				o->proto = IPPROTO_UDP;
+			else
+				rc = -EINVAL;
+			break;
+		case OPT_SIZE:
+			rc = parse_u64(a, 1, GEN_MAX_FRAME, &u);
+			o->size = (uint16_t)u;
+			break;
+		case OPT_NEW_SHARE:
+			rc = parse_double(a, 0.0, 1.0, &o->new_share);
+			break;
+		case OPT_DST_MAC:
+			rc = rte_ether_unformat_addr(a, &o->dst_mac) == 0 ? 0 : -EINVAL;
+			break;
+		case OPT_RATE:
+			rc = parse_u64(a, 0, UINT64_C(1) << 40, &o->rate);
+			break;
+		case OPT_DURATION:
+			rc = parse_double(a, 0.001, 86400.0, &o->duration);
+			break;
+		case OPT_WARMUP:
+			rc = parse_double(a, 0.0, 86400.0, &o->warmup);
+			break;
+		case OPT_EXPECT_ENCAP:
+			o->expect_encap = true;
+			break;
+		case OPT_TX_MODE:
+			if (strcmp(a, "copy") == 0)
+				o->tx_mode = TX_COPY;
+			else if (strcmp(a, "ref") == 0)
+				o->tx_mode = TX_REF;
+			else if (strcmp(a, "auto") == 0)
+				o->tx_mode = TX_AUTO;
+			else
+				rc = -EINVAL;
+			break;
+		case OPT_LINK_TIMEOUT:
+			rc = parse_double(a, 0.0, 3600.0, &o->link_timeout);
+			break;
+		case OPT_PORT:
+			rc = parse_u64(a, 0, RTE_MAX_ETHPORTS - 1, &u);
+			o->port = (uint16_t)u;
+			o->port_set = true;
+			break;
+		case OPT_SEED:
+			rc = parse_u64(a, 0, UINT64_MAX, &o->seed);
+			break;
+		case OPT_LINGER:
+			rc = parse_double(a, 0.0, 3600.0, &o->linger);
+			break;
+		case OPT_HELP:
+			usage(prog);
+			exit(0);
+		default:
+			usage(prog);
+			return -EINVAL;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "sl-gen: bad value '%s' for --%s\n", a,
+				longopts[opt - OPT_FLOWS].name);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sl-gen: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (want_v6 && o->vip_set && !o->ipv6) {
+		fprintf(stderr, "sl-gen: --ipv6 with an IPv4 --vip\n");
+		return -EINVAL;
+	}
+	if (want_v6)
+		o->ipv6 = true;
+	if (o->tx_mode == TX_AUTO)
+		o->tx_mode = o->flows <= GEN_REF_MAX_FLOWS ? TX_REF : TX_COPY;
+	if (!o->vip_set) {
+		if (o->ipv6)
+			inet_pton(AF_INET6, "2001:db8::10", o->vip);
+		else
+			inet_pton(AF_INET, "192.0.2.10", o->vip);
+	}
+	return 0;
+}
+
+/* Source of established flow i (i < 2^23): the multiply by an odd constant is
+ * a bijection mod 2^23, so sources never repeat yet look random to a hash.
+ * Established sources live in 10.0.0.0/9 (2001:db8:a::/64), new flows in
+ * 10.128.0.0/9 (2001:db8:b::/64), so the two sets cannot overlap. */
+static uint32_t est_src_low(uint32_t i, uint64_t seed)
+{
+	return (uint32_t)((i * UINT64_C(0x9E3779B1) + seed) & 0x7fffff);
+}
+
+/* Writes one frame into buf (ctx->frame_len bytes).  src_low: the low 32 bits
+ * of the source address below the fixed prefix; sport in host order. */
+static void build_frame(const struct gen_ctx *ctx, const struct rte_ether_addr *src_mac,
+			uint8_t *buf, uint32_t src_low, bool new_flow, uint16_t sport,
+			uint32_t tcp_seq)
+{
+	const struct gen_opts *o = &ctx->o;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	uint16_t l3_len = ctx->frame_len - sizeof(*eth);
+	uint16_t l4_len;
+	void *l4;
+
+	memset(buf, 0, ctx->frame_len);
+	rte_ether_addr_copy(&o->dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(src_mac, &eth->src_addr);
+	if (!o->ipv6) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t src = (UINT32_C(10) << 24) | (new_flow ? (1u << 23) : 0) | src_low;
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16(l3_len);
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = o->proto;
+		ip->src_addr = rte_cpu_to_be_32(src);
+		memcpy(&ip->dst_addr, o->vip, 4);
+		l4 = ip + 1;
+		l4_len = l3_len - sizeof(*ip);
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+		static const uint8_t pfx[8] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x0a, 0, 0};
+		uint32_t be = rte_cpu_to_be_32(src_low);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16(l3_len - sizeof(*ip));
+		ip->proto = o->proto;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, pfx, sizeof(pfx));
+		if (new_flow)
+			ip->src_addr[5] = 0x0b;
+		memcpy(&ip->src_addr[12], &be, 4);
+		memcpy(ip->dst_addr, o->vip, 16);
+		l4 = ip + 1;
+		l4_len = l3_len - sizeof(*ip);
+	}
+	if (o->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *tcp = l4;
+
+		tcp->src_port = rte_cpu_to_be_16(sport);
+		tcp->dst_port = rte_cpu_to_be_16(o->vport);
+		tcp->sent_seq = rte_cpu_to_be_32(tcp_seq);
+		tcp->recv_ack = new_flow ? 0 : rte_cpu_to_be_32(1);
+		tcp->data_off = (sizeof(*tcp) / 4) << 4;
+		tcp->tcp_flags = new_flow ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG;
+		tcp->rx_win = rte_cpu_to_be_16(65535);
+	} else {
+		struct rte_udp_hdr *udp = l4;
+
+		udp->src_port = rte_cpu_to_be_16(sport);
+		udp->dst_port = rte_cpu_to_be_16(o->vport);
+		udp->dgram_len = rte_cpu_to_be_16(l4_len);
+	}
+	/* Checksums correct, so a forwarder that verifies them (or a backend
+	 * behind it) sees valid traffic. */
+	if (!o->ipv6) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		uint16_t ck = rte_ipv4_udptcp_cksum(ip, l4);
+
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (o->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4)->cksum = ck;
+		else
+			((struct rte_udp_hdr *)l4)->dgram_cksum = ck;
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip, l4);
+
+		if (o->proto == IPPROTO_TCP)
+			((struct rte_tcp_hdr *)l4)->cksum = ck;
+		else
+			((struct rte_udp_hdr *)l4)->dgram_cksum = ck;
+	}
+}
+
+/* Builds the templates (and, in ref mode, the prebuilt mbufs).  Returns 0 or
+ * a negative errno. */
+static int build_templates(struct gen_ctx *ctx, const struct rte_ether_addr *src_mac)
+{
+	struct gen_opts *o = &ctx->o;
+	uint16_t hdr =
+	    sizeof(struct rte_ether_hdr) +
+	    (o->ipv6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr)) +
+	    (o->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr));
+	uint64_t seed = o->seed;
+	uint32_t i;
+
+	ctx->frame_len = RTE_MAX(RTE_MAX(o->size, hdr), (uint16_t)GEN_MIN_FRAME);
+	if (ctx->frame_len != o->size)
+		printf("sl-gen: frame size raised from %u to %u bytes\n", o->size, ctx->frame_len);
+	ctx->l3_off = sizeof(struct rte_ether_hdr);
+	if (!o->ipv6) {
+		ctx->src_off = ctx->l3_off + offsetof(struct rte_ipv4_hdr, src_addr);
+		ctx->ip_cksum_off = ctx->l3_off + offsetof(struct rte_ipv4_hdr, hdr_checksum);
+		ctx->sport_off = ctx->l3_off + sizeof(struct rte_ipv4_hdr);
+	} else {
+		ctx->src_off = ctx->l3_off + offsetof(struct rte_ipv6_hdr, src_addr) + 12;
+		ctx->ip_cksum_off = 0;
+		ctx->sport_off = ctx->l3_off + sizeof(struct rte_ipv6_hdr);
+	}
+	ctx->l4_cksum_off =
+	    ctx->sport_off + (o->proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum)
+						      : offsetof(struct rte_udp_hdr, dgram_cksum));
+
+	ctx->templates =
+	    rte_malloc("sl_gen_tmpl", (size_t)o->flows * ctx->frame_len, RTE_CACHE_LINE_SIZE);
+	if (ctx->templates == NULL)
+		return -ENOMEM;
+	for (i = 0; i < o->flows; i++) {
+		uint64_t r = xorshift64(&seed);
+
+		build_frame(ctx, src_mac, ctx->templates + (size_t)i * ctx->frame_len,
+			    est_src_low(i, o->seed), false,
+			    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN), (uint32_t)(r >> 32));
+	}
+	/* New-flow template: the patched source bits and port are zero, so the
+	 * hot path only adds their values into the checksums (RFC 1624). */
+	build_frame(ctx, src_mac, ctx->new_tmpl, 0, true, 0, 1);
+
+	if (o->tx_mode == TX_REF) {
+		/* A pool just for the prebuilt frames, sized to them, so a large
+		 * flow count does not cost 2 KB of data room per flow. */
+		struct rte_mempool *mp =
+		    rte_pktmbuf_pool_create("sl_gen_ref", o->flows, 0, 0,
+					    RTE_PKTMBUF_HEADROOM + ctx->frame_len, rte_socket_id());
+
+		if (mp == NULL)
+			return -rte_errno;
+		ctx->refs =
+		    rte_zmalloc("sl_gen_refs", sizeof(*ctx->refs) * o->flows, RTE_CACHE_LINE_SIZE);
+		if (ctx->refs == NULL)
+			return -ENOMEM;
+		if (rte_pktmbuf_alloc_bulk(mp, ctx->refs, o->flows) != 0)
+			return -ENOMEM;
+		for (i = 0; i < o->flows; i++) {
+			struct rte_mbuf *m = ctx->refs[i];
+
+			rte_memcpy(rte_pktmbuf_mtod(m, void *),
+				   ctx->templates + (size_t)i * ctx->frame_len, ctx->frame_len);
+			m->data_len = ctx->frame_len;
+			m->pkt_len = ctx->frame_len;
+		}
+	}
+	/* new_share of the 32-bit random range; 1.0 must mean every packet. */
+	ctx->new_thresh =
+	    o->new_share >= 1.0 ? UINT32_MAX : (uint32_t)(o->new_share * 4294967296.0);
+	return 0;
+}
+
+/* One's-complement add of the 16-bit words at p[0..n-1] (n even) into the
+ * checksum stored at ck (both as they are in memory: the sum is byte-order
+ * independent as long as everything is taken from memory the same way). */
+static inline void cksum_add(uint8_t *ck, const uint8_t *p, unsigned n)
+{
+	uint16_t old, w, res;
+	uint32_t sum;
+	unsigned i;
+
+	memcpy(&old, ck, 2);
+	sum = (uint16_t)~old;
+	for (i = 0; i < n; i += 2) {
+		memcpy(&w, p + i, 2);
+		sum += w;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	res = (uint16_t)~sum;
+	memcpy(ck, &res, 2);
+}
+
+/* Fills m with a never-seen flow: the new-flow template with source address
+ * bits and port taken from a counter.  The address changes with every flow
+ * (scrambled by a bijection, so it looks random to a hash yet cannot repeat)
+ * and the port only once the address bits wrap: 2^23 (IPv4) or 2^32 (IPv6)
+ * times 64512 flows before anything repeats. */
+static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t n = ctx->new_ctr++;
+	unsigned bits = ctx->o.ipv6 ? 32 : 23; /* IPv4: 10.128.0.0/9 */
+	uint32_t mask = (uint32_t)((UINT64_C(1) << bits) - 1);
+	uint32_t src_low = (uint32_t)(n * UINT64_C(0x9E3779B1)) & mask;
+	uint16_t sport =
+	    rte_cpu_to_be_16(GEN_SPORT_BASE + (uint16_t)((n >> bits) % GEN_SPORT_SPAN));
+	uint8_t patch[6];
+	uint32_t src_be;
+
+	rte_memcpy(p, ctx->new_tmpl, ctx->frame_len);
+	src_be = rte_cpu_to_be_32(src_low);
+	if (!ctx->o.ipv6) {
+		/* The template's source is 10.128.0.0: only add the low bits. */
+		uint32_t cur;
+
+		memcpy(&cur, p + ctx->src_off, 4);
+		cur |= src_be;
+		memcpy(p + ctx->src_off, &cur, 4);
+	} else {
+		memcpy(p + ctx->src_off, &src_be, 4);
+	}
+	memcpy(p + ctx->sport_off, &sport, 2);
+	memcpy(patch, &src_be, 4);
+	memcpy(patch + 4, &sport, 2);
+	if (ctx->ip_cksum_off != 0)
+		cksum_add(p + ctx->ip_cksum_off, patch, 4);
+	cksum_add(p + ctx->l4_cksum_off, patch, 6);
+	if (ctx->o.proto == IPPROTO_UDP && p[ctx->l4_cksum_off] == 0 &&
+	    p[ctx->l4_cksum_off + 1] == 0)
+		p[ctx->l4_cksum_off] = p[ctx->l4_cksum_off + 1] = 0xff; /* 0 means "none" */
+	m->data_len = ctx->frame_len;
+	m->pkt_len = ctx->frame_len;
+}
+
+/* Fills pkts[0..n-1] with the next n packets of the mix.  Returns how many
+ * it could fill (fewer only when the copy pool runs dry). */
+static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned n)
+{
+	uint32_t idx[GEN_BURST];
+	struct rte_mbuf *fresh[GEN_BURST];
+	unsigned i, nfresh = 0, used = 0;
+
+	/* Pick first, prefetch, then build: with many flows the templates or
+	 * prebuilt mbufs are not in cache. */
+	for (i = 0; i < n; i++) {
+		uint64_t r = xorshift64(&ctx->rng);
+
+		if ((uint32_t)r < ctx->new_thresh) {
+			idx[i] = UINT32_MAX;
+			nfresh++;
+			continue;
+		}
+		idx[i] = (uint32_t)(((r >> 32) * ctx->o.flows) >> 32);
+		if (ctx->o.tx_mode == TX_REF) {
+			/* The header (refcount) and the data the PMD copies:
+			 * the ref pool has no private area, so the data sits
+			 * right after the headroom. */
+			const uint8_t *m = (const uint8_t *)ctx->refs[idx[i]];
+
+			rte_prefetch0(m);
+			rte_prefetch0(m + sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM);
+		} else {
+			nfresh++;
+			rte_prefetch0(ctx->templates + (size_t)idx[i] * ctx->frame_len);
+		}
+	}
+	if (nfresh != 0 && rte_pktmbuf_alloc_bulk(ctx->tx_pool, fresh, nfresh) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m;
+
+		if (idx[i] == UINT32_MAX) {
+			m = fresh[used++];
+			fill_new_flow(ctx, m);
+			ctx->c.tx_new++;
+		} else if (ctx->o.tx_mode == TX_REF) {
+			m = ctx->refs[idx[i]];
+			/* The PMD's free after its copy takes this back. */
+			rte_mbuf_refcnt_update(m, 1);
+		} else {
+			m = fresh[used++];
+			rte_memcpy(rte_pktmbuf_mtod(m, void *),
+				   ctx->templates + (size_t)idx[i] * ctx->frame_len,
+				   ctx->frame_len);
+			m->data_len = ctx->frame_len;
+			m->pkt_len = ctx->frame_len;
+		}
+		pkts[i] = m;
+	}
+	return n;
+}
+
+/* --expect-encap: classifies one received frame by its outer destination. */
+static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t off = sizeof(struct rte_ether_hdr);
+	uint16_t et;
+	uint8_t family, l4, addr[16] = {0};
+	uint32_t h, k;
+
+	if (len < off)
+		goto bad;
+	memcpy(&et, p + 12, 2);
+	et = rte_be_to_cpu_16(et);
+	if (et == RTE_ETHER_TYPE_VLAN) {
+		if (len < off + 4)
+			goto bad;
+		memcpy(&et, p + 16, 2);
+		et = rte_be_to_cpu_16(et);
+		off += 4;
+	}
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + off);
+
+		if (len < off + sizeof(*ip))
+			goto bad;
+		family = 4;
+		l4 = ip->next_proto_id;
+		memcpy(addr, &ip->dst_addr, 4);
+	} else if (et == RTE_ETHER_TYPE_IPV6) {
+		const struct rte_ipv6_hdr *ip = (const void *)(p + off);
+
+		if (len < off + sizeof(*ip))
+			goto bad;
+		family = 6;
+		l4 = ip->proto;
+		memcpy(addr, ip->dst_addr, 16);
+	} else {
+		goto bad;
+	}
+	/* A tunnel: IPIP (4), IPv6 inside (41), or GUE (UDP). */
+	if (l4 != IPPROTO_IPIP && l4 != IPPROTO_IPV6 && l4 != IPPROTO_UDP)
+		goto bad;
+
+	h = rte_hash_crc(addr, sizeof(addr), family);
+	for (k = 0; k < GEN_DST_SLOTS; k++) {
+		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
+
+		if (!s->used) {
+			s->used = 1;
+			s->family = family;
+			memcpy(s->addr, addr, sizeof(addr));
+		}
+		if (s->family == family && memcmp(s->addr, addr, sizeof(addr)) == 0) {
+			s->pkts++;
+			return;
+		}
+	}
+	ctx->c.dst_other++;
+	return;
+bad:
+	ctx->c.encap_bad++;
+}
+
+/* Polls the port's receive queue a few bursts deep and counts (when
+ * `count`) what came back.  Returns the number received. */
+static unsigned rx_poll(struct gen_ctx *ctx, bool count)
+{
+	struct rte_mbuf *pkts[GEN_BURST];
+	unsigned total = 0, r, i, n;
+
+	for (r = 0; r < GEN_RX_ROUNDS; r++) {
+		n = rte_eth_rx_burst(ctx->o.port, 0, pkts, GEN_BURST);
+		if (n == 0)
+			break;
+		if (count) {
+			ctx->c.rx += n;
+			for (i = 0; i < n; i++) {
+				ctx->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+				if (ctx->o.expect_encap)
+					count_encap(ctx, pkts[i]);
+			}
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+		if (n < GEN_BURST)
+			break;
+	}
+	return total;
+}
+
+static int port_init(struct gen_ctx *ctx)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_link link;
+	uint16_t port = ctx->o.port;
+	uint16_t nrx = GEN_RING_SIZE, ntx = GEN_RING_SIZE;
+	uint64_t deadline;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_rx_queue_setup(port, 0, nrx, rte_eth_dev_socket_id(port), NULL, ctx->rx_pool);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_tx_queue_setup(port, 0, ntx, rte_eth_dev_socket_id(port), NULL);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_start(port);
+	if (rc != 0)
+		return rc;
+	/* Not every vdev has promiscuous mode (memif does not filter anyway). */
+	(void)rte_eth_promiscuous_enable(port);
+
+	/* memif is "up" only once the peer has connected. */
+	deadline = rte_get_tsc_cycles() + (uint64_t)(ctx->o.link_timeout * rte_get_tsc_hz());
+	for (;;) {
+		memset(&link, 0, sizeof(link));
+		rc = rte_eth_link_get_nowait(port, &link);
+		if (rc == 0 && link.link_status == RTE_ETH_LINK_UP)
+			return 0;
+		if (quit_signal || rte_get_tsc_cycles() > deadline)
+			return -ETIMEDOUT;
+		rte_delay_ms(10);
+	}
+}
+
+/* The send/receive loop: warm-up, then the measured window.  Returns the
+ * measured window's length in TSC cycles. */
+static uint64_t run(struct gen_ctx *ctx)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	struct rte_mbuf *pend[GEN_BURST];
+	unsigned npend = 0;
+	uint64_t start = rte_rdtsc();
+	uint64_t t_meas = start + (uint64_t)(ctx->o.warmup * hz);
+	uint64_t t_end = t_meas + (uint64_t)(ctx->o.duration * hz);
+	uint64_t t_rate0 = start, sent_rate = 0; /* for --rate */
+	uint64_t now, t_stop;
+	bool measuring = ctx->o.warmup <= 0.0;
+	struct gen_counts zero = {0};
+
+	for (;;) {
+		unsigned room, sent;
+
+		now = rte_rdtsc();
+		if (unlikely(now >= t_end || quit_signal))
+			break;
+		if (unlikely(!measuring && now >= t_meas)) {
+			/* Start the window from clean counters; what is in
+			 * flight now roughly balances what is in flight at the
+			 * end, which is not counted. */
+			ctx->c = zero;
+			memset(ctx->dsts, 0, sizeof(ctx->dsts));
+			measuring = true;
+			t_meas = now;
+		}
+		room = GEN_BURST - npend;
+		if (ctx->o.rate != 0) {
+			uint64_t due = (now - t_rate0) * ctx->o.rate / hz;
+
+			room = due > sent_rate ? (unsigned)RTE_MIN(due - sent_rate, (uint64_t)room)
+					       : 0;
+		}
+		if (room != 0)
+			npend += fill_burst(ctx, pend + npend, room);
+		if (npend != 0) {
+			/* Unsent packets stay pending for the next round: under
+			 * backpressure we neither drop nor rebuild them. */
+			sent = rte_eth_tx_burst(ctx->o.port, 0, pend, npend);
+			ctx->c.tx += sent;
+			sent_rate += sent;
+			if (sent < npend) {
+				ctx->c.tx_short++;
+				memmove(pend, pend + sent, (npend - sent) * sizeof(pend[0]));
+			}
+			npend -= sent;
+		}
+		rx_poll(ctx, true);
+	}
+	t_stop = rte_rdtsc();
+	if (!measuring)
+		t_meas = t_stop; /* stopped during warm-up: nothing measured */
+	/* tx_bytes from the count: every frame has the same size. */
+	ctx->c.tx_bytes = ctx->c.tx * ctx->frame_len;
+	if (npend != 0)
+		rte_pktmbuf_free_bulk(pend, npend);
+	/* Drain what is still coming back so the peer is not left with a
+	 * full ring, without counting it (it belongs after the window). */
+	now = rte_rdtsc();
+	while (rte_rdtsc() - now < hz / 20)
+		rx_poll(ctx, false);
+	return t_stop - t_meas;
+}
+
+static void addr_str(const struct dst_slot *s, char *buf, size_t len)
+{
+	inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, buf, len);
+}
+
+static void print_results(const struct gen_ctx *ctx, double secs)
+{
+	const struct gen_counts *c = &ctx->c;
+	double tx_pps = secs > 0 ? c->tx / secs : 0;
+	double rx_pps = secs > 0 ? c->rx / secs : 0;
+	double loss = c->tx != 0 ? ((double)c->tx - (double)c->rx) / (double)c->tx : 0;
+	char a[INET6_ADDRSTRLEN];
+	unsigned i, ndst = 0;
+	uint64_t dmax = 0, dmin = UINT64_MAX;
+
+	printf("sl-gen: %.3f s measured, %u flows, new-share %.4f, %u-byte %s/%s frames, tx-mode "
+	       "%s\n",
+	       secs, ctx->o.flows, ctx->o.new_share, ctx->frame_len, ctx->o.ipv6 ? "IPv6" : "IPv4",
+	       ctx->o.proto == IPPROTO_TCP ? "TCP" : "UDP",
+	       ctx->o.tx_mode == TX_REF ? "ref" : "copy");
+	printf("  tx %" PRIu64 " pkts (%.3f Mpps, %" PRIu64 " new flows), %" PRIu64
+	       " short tx bursts\n",
+	       c->tx, tx_pps / 1e6, c->tx_new, c->tx_short);
+	printf("  rx %" PRIu64 " pkts (%.3f Mpps, %" PRIu64 " bytes), loss %.4f%%\n", c->rx,
+	       rx_pps / 1e6, c->rx_bytes, loss * 100);
+	if (ctx->o.expect_encap) {
+		printf("  encap: %" PRIu64 " not tunnelled, %" PRIu64
+		       " beyond the destination table\n",
+		       c->encap_bad, c->dst_other);
+		for (i = 0; i < GEN_DST_SLOTS; i++) {
+			const struct dst_slot *s = &ctx->dsts[i];
+
+			if (!s->used)
+				continue;
+			addr_str(s, a, sizeof(a));
+			printf("  dst %-40s %12" PRIu64 " pkts %6.2f%%\n", a, s->pkts,
+			       c->rx ? 100.0 * s->pkts / c->rx : 0.0);
+			ndst++;
+			dmax = RTE_MAX(dmax, s->pkts);
+			dmin = RTE_MIN(dmin, s->pkts);
+		}
+		if (ndst != 0)
+			printf("  %u destinations, max/min %.3f\n", ndst,
+			       dmin ? (double)dmax / dmin : 0.0);
+	}
+
+	/* The machine-readable line: always last, always one line. */
+	printf("{\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx\":%" PRIu64 ",\"rx\":%" PRIu64
+	       ",\"loss\":%.6f,\"duration_s\":%.3f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+	       ",\"tx_new\":%" PRIu64 ",\"tx_short\":%" PRIu64
+	       ",\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\"",
+	       tx_pps, rx_pps, c->tx, c->rx, loss, secs, c->tx_bytes, c->rx_bytes, c->tx_new,
+	       c->tx_short, ctx->frame_len, ctx->o.flows,
+	       ctx->o.tx_mode == TX_REF ? "ref" : "copy");
+	if (ctx->o.expect_encap) {
+		bool first = true;
+
+		printf(",\"encap_bad\":%" PRIu64 ",\"dst_other\":%" PRIu64 ",\"dst\":{",
+		       c->encap_bad, c->dst_other);
+		for (i = 0; i < GEN_DST_SLOTS; i++) {
+			const struct dst_slot *s = &ctx->dsts[i];
+
+			if (!s->used)
+				continue;
+			addr_str(s, a, sizeof(a));
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", a, s->pkts);
+			first = false;
+		}
+		printf("}");
+	}
+	printf("}\n");
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static struct gen_ctx ctx; /* large (destination table): not on the stack */
+	struct rte_ether_addr src_mac;
+	double secs = 0;
+	int ret, rc = 1;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "sl-gen: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	/* From here on DPDK's messages go to stderr: stdout is ours, and its
+	 * last line is the JSON result. */
+	rte_openlog_stream(stderr);
+
+	ctx.o.flows = 1024;
+	ctx.o.vport = 80;
+	ctx.o.proto = IPPROTO_TCP;
+	ctx.o.size = 64;
+	ctx.o.duration = 5;
+	ctx.o.warmup = 1;
+	ctx.o.link_timeout = 10;
+	ctx.o.tx_mode = TX_AUTO;
+	ctx.o.seed = 1;
+	rte_ether_unformat_addr("02:00:00:00:00:01", &ctx.o.dst_mac);
+	if (parse_args(argc, argv, &ctx.o) != 0)
+		goto out_eal;
+	ctx.rng = ctx.o.seed * UINT64_C(0x9E3779B97F4A7C15) + 1; /* xorshift needs non-zero */
+
+	if (!ctx.o.port_set) {
+		uint16_t p;
+
+		ret = -ENODEV;
+		RTE_ETH_FOREACH_DEV(p)
+		{
+			ctx.o.port = p;
+			ret = 0;
+			break;
+		}
+		if (ret != 0) {
+			fprintf(stderr, "sl-gen: no port (give one with --vdev)\n");
+			goto out_eal;
+		}
+	} else if (!rte_eth_dev_is_valid_port(ctx.o.port)) {
+		fprintf(stderr, "sl-gen: no port %u\n", ctx.o.port);
+		goto out_eal;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	ctx.rx_pool = rte_pktmbuf_pool_create("sl_gen_rx", GEN_RX_POOL, 256, 0,
+					      RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	ctx.tx_pool =
+	    rte_pktmbuf_pool_create("sl_gen_tx", GEN_NEW_POOL, 256, 0,
+				    RTE_PKTMBUF_HEADROOM + GEN_MAX_FRAME, rte_socket_id());
+	if (ctx.rx_pool == NULL || ctx.tx_pool == NULL) {
+		fprintf(stderr, "sl-gen: mbuf pools: %s\n", rte_strerror(rte_errno));
+		goto out_eal;
+	}
+	ret = rte_eth_macaddr_get(ctx.o.port, &src_mac);
+	if (ret != 0)
+		rte_ether_unformat_addr("02:00:00:00:00:02", &src_mac);
+	ret = build_templates(&ctx, &src_mac);
+	if (ret != 0) {
+		fprintf(stderr, "sl-gen: building %u flows: %s\n", ctx.o.flows, strerror(-ret));
+		goto out_eal;
+	}
+	ret = port_init(&ctx);
+	if (ret != 0) {
+		fprintf(stderr, "sl-gen: port %u: %s\n", ctx.o.port,
+			ret == -ETIMEDOUT ? "link did not come up" : strerror(-ret));
+		goto out_port;
+	}
+
+	secs = (double)run(&ctx) / rte_get_tsc_hz();
+	print_results(&ctx, secs);
+	rc = 0;
+	if (ctx.o.linger > 0 && !quit_signal) {
+		/* The peer's statistics (testpmd's, memif's) vanish when the
+		 * link goes down, so give it time to read them first. */
+		uint64_t end = rte_get_tsc_cycles() + (uint64_t)(ctx.o.linger * rte_get_tsc_hz());
+
+		while (!quit_signal && rte_get_tsc_cycles() < end)
+			if (rx_poll(&ctx, false) == 0)
+				rte_delay_us_sleep(1000);
+	}
+out_port:
+	rte_eth_dev_stop(ctx.o.port);
+	rte_eth_dev_close(ctx.o.port);
+out_eal:
+	rte_eal_cleanup();
+	return rc;
+}
