@@ -258,6 +258,13 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 			}
 		}
 
+		/* Stage 1b: with the bucket metadata on its way, prefetch the
+		 * matching entry too (hides the second miss of a hit once the
+		 * table outgrows the caches). */
+		for (i = 0; i < cnt; i++)
+			if (likely(verdict[i] == SL_V_OK))
+				sl_flow_prefetch_entry(w->ft, hash[i]);
+
 		/* Stage 2: flow table first; the VIP lookup only on a miss. */
 		for (i = 0; i < cnt; i++) {
 			struct rte_mbuf *m = b[i];
@@ -364,6 +371,11 @@ unsigned sl_worker_poll(struct sl_worker *w)
 	}
 	if (total)
 		w->stats->busy_polls++;
+	/* Sweep a few buckets every 64 loops: with 32-bit millisecond
+	 * deadlines, an expired entry must be cleared within 24 days or it
+	 * would look live again (sl_flow_table_age). */
+	if ((w->stats->polls & 63) == 0)
+		sl_flow_table_age(w->ft, (uint32_t)(rte_rdtsc() / w->tsc_per_ms), 8);
 	/* The snapshot pointer loaded above is not used past this point. */
 	rte_rcu_qsbr_quiescent(w->qsbr, w->id);
 	return total;
