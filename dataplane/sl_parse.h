@@ -58,7 +58,10 @@ struct sl_pkt_meta {
  * SL_V_NOT_IP, SL_V_UNSUPPORTED_L4, SL_V_ICMP_OTHER) with `m` partly filled
  * (l3_off, key addresses when known).  Never reads past frame + len.
  * Fragments return SL_V_OK with SL_PKT_FRAG set and ports zero; the caller
- * decides (sluice drops fragments of VIP traffic, see docs/ARCHITECTURE.md). */
+ * decides (sluice drops fragments of VIP traffic, see docs/ARCHITECTURE.md).
+ * key.proto is TCP or UDP on SL_V_OK without SL_PKT_FRAG; for fragments,
+ * SL_V_UNSUPPORTED_L4 and SL_V_ICMP_OTHER it holds the IP protocol as is.
+ * Frames longer than 65535 bytes are SL_V_MALFORMED (meta offsets are 16-bit). */
 enum sl_verdict sl_parse(const uint8_t *frame, uint32_t len, struct sl_pkt_meta *m);
 
 #endif /* SL_PARSE_H */
