@@ -102,6 +102,7 @@ struct gen_counts {
 	uint64_t tx, tx_bytes, tx_new;
 	uint64_t rx, rx_bytes;
 	uint64_t tx_short;  /* tx bursts the port did not take completely: backpressure */
+	uint64_t tx_bursts; /* tx bursts tried */
 	uint64_t encap_bad; /* --expect-encap: not an IPv4/IPv6 tunnel packet */
 	uint64_t dst_other; /* --expect-encap: more distinct destinations than slots */
 };
@@ -845,6 +846,7 @@ static uint64_t run(struct gen_ctx *ctx)
 			/* Unsent packets stay pending for the next round: under
 			 * backpressure we neither drop nor rebuild them. */
 			sent = rte_eth_tx_burst(ctx->o.port, 0, pend, npend);
+			ctx->c.tx_bursts++;
 			ctx->c.tx += sent;
 			sent_rate += sent;
 			if (sent < npend) {
@@ -880,6 +882,9 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	const struct gen_counts *c = &ctx->c;
 	double tx_pps = secs > 0 ? c->tx / secs : 0;
 	double rx_pps = secs > 0 ? c->rx / secs : 0;
+	/* Share of tx bursts the port refused in part: near 1, the peer's ring
+	 * was full (the peer sets the rate); near 0, the generator does. */
+	double bp = c->tx_bursts ? (double)c->tx_short / c->tx_bursts : 0;
 	double loss = c->tx != 0 ? ((double)c->tx - (double)c->rx) / (double)c->tx : 0;
 	char a[INET6_ADDRSTRLEN];
 	unsigned i, ndst = 0;
@@ -895,6 +900,9 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	       c->tx, tx_pps / 1e6, c->tx_new, c->tx_short);
 	printf("  rx %" PRIu64 " pkts (%.3f Mpps, %" PRIu64 " bytes), loss %.4f%%\n", c->rx,
 	       rx_pps / 1e6, c->rx_bytes, loss * 100);
+	printf("  backpressure %.3f (share of tx bursts refused in part; near 0: the generator, "
+	       "not the peer, sets the rate)\n",
+	       bp);
 	if (ctx->o.expect_encap) {
 		printf("  encap: %" PRIu64 " not tunnelled, %" PRIu64
 		       " beyond the destination table\n",
@@ -920,9 +928,9 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	printf("{\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx\":%" PRIu64 ",\"rx\":%" PRIu64
 	       ",\"loss\":%.6f,\"duration_s\":%.3f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_new\":%" PRIu64 ",\"tx_short\":%" PRIu64
-	       ",\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\"",
+	       ",\"backpressure\":%.4f,\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\"",
 	       tx_pps, rx_pps, c->tx, c->rx, loss, secs, c->tx_bytes, c->rx_bytes, c->tx_new,
-	       c->tx_short, ctx->frame_len, ctx->o.flows,
+	       c->tx_short, bp, ctx->frame_len, ctx->o.flows,
 	       ctx->o.tx_mode == TX_REF ? "ref" : "copy");
 	if (ctx->o.expect_encap) {
 		bool first = true;
@@ -1022,6 +1030,9 @@ int main(int argc, char **argv)
 		goto out_port;
 	}
 
+	/* Flushed now: scripts time their own sampling from this line. */
+	printf("sl-gen: link up on port %u, sending\n", ctx.o.port);
+	fflush(stdout);
 	secs = (double)run(&ctx) / rte_get_tsc_hz();
 	print_results(&ctx, secs);
 	rc = 0;
