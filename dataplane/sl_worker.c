@@ -104,9 +104,12 @@ static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_po
 	uint16_t l2 = pm->l3_off, len, avail;
 	uint64_t burst = (uint64_t)w->icmp_rate * 100; /* 0.1 s worth, in milli-tokens */
 
-	if (!(pm->flags & SL_PKT_DF)) {
+	if (!(pm->flags & SL_PKT_DF) || (pm->flags & SL_PKT_ICMP_ERR)) {
 		/* IPv4 without DF: we do not fragment (the backend would have
-		 * to reassemble inner fragments); nothing useful to answer. */
+		 * to reassemble inner fragments); nothing useful to answer.
+		 * An ICMP error (a steered frag-needed / packet-too-big) is
+		 * never answered with another one (RFC 1122 3.2.2, RFC 4443
+		 * 2.4(e)): that could loop between two boxes. */
 		drop(w, m, SL_V_TOO_BIG);
 		return;
 	}
@@ -170,7 +173,9 @@ static inline int encapsulate(struct sl_worker *w, const struct sl_snapshot *sna
 	return 0;
 }
 
-static inline void forward(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
+/* Encapsulate towards real rid and queue; true if the packet was queued,
+ * false if it was refused (and counted) instead. */
+static inline bool forward(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
 			   struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t rid,
 			   uint32_t hash, uint32_t now)
 {
@@ -181,18 +186,19 @@ static inline void forward(struct sl_worker *w, const struct sl_snapshot *snap, 
 
 	if (unlikely(pm->ip_len > r->max_inner)) {
 		too_big(w, r, in_port, m, pm, now);
-		return;
+		return false;
 	}
 	rc_encap = encapsulate(w, snap, r, m, pm, hash);
 	if (unlikely(rc_encap < 0)) {
 		drop(w, m, (enum sl_verdict) - rc_encap);
-		return;
+		return false;
 	}
 	rc->packets++;
 	rc->bytes += pm->ip_len;
 	vc->packets++;
 	vc->bytes += pm->ip_len;
 	queue_tx(w, snap->egress_port, m);
+	return true;
 }
 
 /* Is real `rid` still there for established flows? */
@@ -224,8 +230,10 @@ static void steer_icmp(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		return;
 	}
 out:
-	w->stats->icmp_steered++;
-	forward(w, snap, in_port, m, pm, rid, hash, now);
+	/* Counted only when it really went to the backend; a refusal is
+	 * counted under its drop reason instead. */
+	if (forward(w, snap, in_port, m, pm, rid, hash, now))
+		w->stats->icmp_steered++;
 }
 
 void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
