@@ -27,8 +27,18 @@ struct sl_real_key {
 	uint8_t pad[3];
 };
 
-static int idmap_init(struct sl_idmap *m, const char *name, uint32_t key_len, uint32_t max)
+/* rte_hash names are process-wide: number them so several sl_ctrl (tools,
+ * tests) and unpublished builds never collide. */
+static void unique_name(char *buf, size_t len, const char *prefix)
 {
+	static uint32_t seq;
+
+	snprintf(buf, len, "%s%u", prefix, __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+}
+
+static int idmap_init(struct sl_idmap *m, const char *prefix, uint32_t key_len, uint32_t max)
+{
+	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters p = {
 	    .name = name,
 	    .entries = max,
@@ -37,12 +47,14 @@ static int idmap_init(struct sl_idmap *m, const char *name, uint32_t key_len, ui
 	    .socket_id = SOCKET_ID_ANY,
 	};
 
+	unique_name(name, sizeof(name), prefix);
 	memset(m, 0, sizeof(*m));
 	m->max = max;
 	m->map = rte_hash_create(&p);
 	m->fifo = rte_zmalloc(NULL, sizeof(*m->fifo) * max, 0);
 	m->seen = rte_zmalloc(NULL, sizeof(*m->seen) * max, 0);
-	if (m->map == NULL || m->fifo == NULL || m->seen == NULL)
+	m->inc = rte_zmalloc(NULL, sizeof(*m->inc) * max, 0);
+	if (m->map == NULL || m->fifo == NULL || m->seen == NULL || m->inc == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -52,12 +64,14 @@ static void idmap_fini(struct sl_idmap *m)
 	rte_hash_free(m->map);
 	rte_free(m->fifo);
 	rte_free(m->seen);
+	rte_free(m->inc);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Id for `key`, allocating one if it is new; marks it used by generation
- * `gen`.  Returns the id or -ENOSPC. */
-static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t gen)
+/* Id for `key`, allocating one if it is new; marks it used by build attempt
+ * `seq`.  A released id that is reused gets the next incarnation.  Returns
+ * the id or -ENOSPC. */
+static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t seq)
 {
 	void *data;
 	uint32_t id;
@@ -71,18 +85,20 @@ static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t gen)
 			id = m->fifo[m->fifo_head];
 			m->fifo_head = (m->fifo_head + 1) % m->max;
 			m->fifo_len--;
+			m->inc[id] = m->inc[id] >= SL_REAL_INC_MAX ? 0 : m->inc[id] + 1;
 		} else {
 			return -ENOSPC;
 		}
 		if (rte_hash_add_key_data(m->map, key, (void *)(uintptr_t)id) < 0)
 			return -ENOSPC;
 	}
-	m->seen[id] = gen;
+	m->seen[id] = seq;
 	return id;
 }
 
-/* Release every id not used by generation `gen`. */
-static void idmap_release_unseen(struct sl_idmap *m, uint64_t gen)
+/* Release every id last used by a build older than `seq`, the build being
+ * published.  Ids marked by a later, unpublished build (a preview) stay. */
+static void idmap_release_unseen(struct sl_idmap *m, uint64_t seq)
 {
 	const void *key;
 	void *data;
@@ -91,7 +107,7 @@ static void idmap_release_unseen(struct sl_idmap *m, uint64_t gen)
 	while (rte_hash_iterate(m->map, &key, &data, &iter) >= 0) {
 		uint32_t id = (uint32_t)(uintptr_t)data;
 
-		if (m->seen[id] == gen)
+		if (m->seen[id] >= seq)
 			continue;
 		/* Deleting during iteration is allowed: the iterator walks slots
 		 * by index and a deleted slot is simply skipped afterwards. */
@@ -107,10 +123,10 @@ int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr)
 
 	memset(c, 0, sizeof(*c));
 	c->qsbr = qsbr;
-	rc = idmap_init(&c->vip_ids, "sl_vip_ids", sizeof(struct sl_vip_key), SL_MAX_VIPS);
+	rc = idmap_init(&c->vip_ids, "sl_vipid", sizeof(struct sl_vip_key), SL_MAX_VIPS);
 	if (rc == 0)
-		rc = idmap_init(&c->real_ids, "sl_real_ids", sizeof(struct sl_real_key),
-				SL_MAX_REALS);
+		rc =
+		    idmap_init(&c->real_ids, "sl_realid", sizeof(struct sl_real_key), SL_MAX_REALS);
 	if (rc < 0)
 		sl_ctrl_fini(c);
 	return rc;
@@ -167,7 +183,7 @@ static void encap_of(const struct sl_config *cfg, const struct sl_config_vip *v,
 }
 
 static int build_vip(struct sl_snapshot *s, const struct sl_config *cfg,
-		     const struct sl_config_vip *v, uint32_t vid, uint32_t *rids)
+		     const struct sl_config_vip *v, uint32_t vid, const uint32_t *handles)
 {
 	struct sl_maglev_backend *mb = NULL;
 	uint32_t *table = NULL;
@@ -190,10 +206,10 @@ static int build_vip(struct sl_snapshot *s, const struct sl_config *cfg,
 		goto fail;
 	}
 	/* The builder returns indexes into the VIP's backend list; workers
-	 * want real ids. */
+	 * want real handles. */
 	for (uint32_t i = 0; i < m; i++)
 		if (table[i] != SL_MAGLEV_EMPTY)
-			table[i] = rids[table[i]];
+			table[i] = handles[table[i]];
 		else
 			table[i] = SL_REAL_NONE;
 	vip_key_of(v, &sv->key);
@@ -218,7 +234,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	uint64_t seq = ++c->build_seq;
 	struct sl_hash_ids {
 		int64_t vid;
-		uint32_t *rids;
+		uint32_t *rids; /* real handles of the VIP's backends */
 	} *ids = NULL;
 	struct rte_hash_parameters hp = {0};
 	struct sl_snapshot *s;
@@ -232,6 +248,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	if (s == NULL || ids == NULL)
 		goto fail;
 	s->generation = gen;
+	s->build_seq = seq;
 	s->mtu = cfg->mtu;
 	s->egress_port = c->egress_port;
 	s->maglev_seed = SL_MAGLEV_SEED;
@@ -263,7 +280,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 				rc = -ENOSPC;
 				goto fail;
 			}
-			ids[i].rids[j] = (uint32_t)rid;
+			ids[i].rids[j] = SL_REAL_HANDLE(rid, c->real_ids.inc[rid]);
 			max_rid = RTE_MAX(max_rid, (uint32_t)rid);
 		}
 	}
@@ -273,7 +290,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	s->vips = rte_zmalloc("sl_vips", sizeof(*s->vips) * s->nb_vip_slots, RTE_CACHE_LINE_SIZE);
 	s->reals =
 	    rte_zmalloc("sl_reals", sizeof(*s->reals) * s->nb_real_slots, RTE_CACHE_LINE_SIZE);
-	snprintf(name, sizeof(name), "sl_vip_%" PRIu64, gen);
+	unique_name(name, sizeof(name), "sl_vip");
 	hp.name = name;
 	/* Two keys per VIP at most (the VIP, its address marker); rte_hash
 	 * wants some slack. */
@@ -294,7 +311,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 		struct sl_vip_key mark;
 
 		for (uint32_t j = 0; j < v->nb_backends; j++) {
-			struct sl_real *r = &s->reals[ids[i].rids[j]];
+			struct sl_real *r = &s->reals[SL_REAL_ID(ids[i].rids[j])];
 			unsigned ovh;
 
 			encap_of(cfg, v, &v->backends[j], &r->encap);
@@ -302,6 +319,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 			r->overhead = (uint8_t)ovh;
 			r->max_inner = (uint16_t)(cfg->mtu > ovh ? cfg->mtu - ovh : 0);
 			r->vip_id = (uint16_t)vid;
+			r->incarnation = (uint16_t)SL_REAL_INC(ids[i].rids[j]);
 			r->flags = SL_REAL_LIVE | (v->backends[j].weight > 0 ? SL_REAL_NEW : 0);
 		}
 		rc = build_vip(s, cfg, v, vid, ids[i].rids);
@@ -320,8 +338,6 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 			s->has_any_port = 1;
 	}
 
-	idmap_release_unseen(&c->vip_ids, seq);
-	idmap_release_unseen(&c->real_ids, seq);
 	for (uint32_t i = 0; i < cfg->nb_vips; i++)
 		free(ids[i].rids);
 	free(ids);
@@ -345,6 +361,10 @@ void sl_ctrl_publish(struct sl_ctrl *c, struct sl_snapshot *s)
 	 * snapshot's contents fully written. */
 	__atomic_store_n(&c->snap, s, __ATOMIC_RELEASE);
 	c->generation = s->generation;
+	/* Ids the new snapshot does not use go back to the allocator only
+	 * now, so an unpublished build never releases ids in use. */
+	idmap_release_unseen(&c->vip_ids, s->build_seq);
+	idmap_release_unseen(&c->real_ids, s->build_seq);
 	/* Grace period: every registered worker has reported a quiescent state
 	 * after the store, so none still holds `old`. */
 	if (c->qsbr != NULL)

@@ -26,7 +26,8 @@ struct sl_idmap {
 	uint32_t max;	      /* ids are < max */
 	uint32_t *fifo;	      /* released ids, oldest first */
 	uint32_t fifo_head, fifo_len;
-	uint64_t *seen; /* per id: generation that last used it */
+	uint64_t *seen; /* per id: build attempt that last used it */
+	uint16_t *inc;	/* per id: incarnation, bumped on every reuse */
 };
 
 struct sl_ctrl {

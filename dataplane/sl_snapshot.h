@@ -41,26 +41,39 @@ struct sl_vip_key {
 };
 _Static_assert(sizeof(struct sl_vip_key) == 20, "vip key has no padding");
 
+/* A real handle names one incarnation of a real id: the id in the low
+ * SL_REAL_ID_BITS bits, the incarnation above.  Flow entries and Maglev tables
+ * hold handles, so when the control thread reuses a released id for another
+ * (VIP, backend) pair, a flow entry still naming the old pair no longer
+ * matches (its incarnation differs) and the flow chooses again instead of
+ * following the id to a backend of another VIP. */
+#define SL_REAL_ID_BITS		17
+#define SL_REAL_INC_MAX		0x7ffe /* incarnations 0..0x7ffe; 0x7fff is left to SL_REAL_NONE */
+#define SL_REAL_ID(h)		((h) & (SL_MAX_REALS - 1))
+#define SL_REAL_INC(h)		((h) >> SL_REAL_ID_BITS)
+#define SL_REAL_HANDLE(id, inc) (((uint32_t)(inc) << SL_REAL_ID_BITS) | (uint32_t)(id))
+_Static_assert(SL_MAX_REALS == 1u << SL_REAL_ID_BITS, "real ids fill SL_REAL_ID_BITS");
+
 /* sl_real.flags */
 #define SL_REAL_LIVE 0x01 /* exists: established flows keep using it */
 #define SL_REAL_NEW  0x02 /* may take new flows (weight > 0) */
 
 /* One backend as seen by one VIP.  Indexed by real id, which is stable across
- * generations (flow entries store it). */
+ * generations (flow entries store its handle). */
 struct sl_real {
 	struct sl_encap_params encap; /* outer header towards this backend */
 	uint16_t vip_id;	      /* counters and validation */
 	uint16_t max_inner;	      /* largest inner IP packet that fits the egress MTU */
 	uint8_t flags;		      /* SL_REAL_* */
 	uint8_t overhead;	      /* sl_encap_overhead(&encap) */
-	uint8_t pad[2];
+	uint16_t incarnation;	      /* of this id; a handle must carry the same */
 } __rte_aligned(64);
 
 struct sl_vip {
 	struct sl_vip_key key;
 	uint32_t id;	       /* stable across generations: counter index */
 	uint32_t table_size;   /* Maglev M, prime */
-	const uint32_t *table; /* M real ids; SL_REAL_NONE when no backend takes new flows */
+	const uint32_t *table; /* M real handles; SL_REAL_NONE when no backend takes new flows */
 	uint32_t nb_reals;
 	uint8_t present;
 };
@@ -78,6 +91,7 @@ struct sl_snapshot {
 	uint16_t egress_port; /* DPDK port id the next hop is on */
 	struct rte_ether_addr next_hop_mac;
 	uint32_t maglev_seed; /* seed of the Maglev selection hash (fixed) */
+	uint64_t build_seq;   /* control only: build attempt that made it (id release) */
 	void *mem;	      /* private: owner of the VIP tables (control) */
 };
 

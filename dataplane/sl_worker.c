@@ -94,6 +94,17 @@ static inline uint32_t maglev_pick(const struct sl_vip *vip, const struct sl_flo
 	return vip->table[h % vip->table_size];
 }
 
+/* May an ICMP error be sent to this flow's source? */
+static inline bool unicast_source(const struct sl_flow_key *k)
+{
+	static const uint8_t zero[15];
+
+	if (k->family == SL_AF_INET)
+		return k->src[0] != 0 && k->src[0] < 224; /* not 0/8, multicast, 240/4, bcast */
+	/* not ff00::/8 (multicast), :: or ::1 */
+	return k->src[0] != 0xff && !(memcmp(k->src, zero, sizeof(zero)) == 0 && k->src[15] <= 1);
+}
+
 /* Reply "too big" to the sender (rate-limited), or count why not. */
 static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_port,
 		    struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t now)
@@ -104,12 +115,14 @@ static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_po
 	uint16_t l2 = pm->l3_off, len, avail;
 	uint64_t burst = (uint64_t)w->icmp_rate * 100; /* 0.1 s worth, in milli-tokens */
 
-	if (!(pm->flags & SL_PKT_DF) || (pm->flags & SL_PKT_ICMP_ERR)) {
+	if (!(pm->flags & SL_PKT_DF) || (pm->flags & SL_PKT_ICMP_ERR) ||
+	    !unicast_source(&pm->key)) {
 		/* IPv4 without DF: we do not fragment (the backend would have
 		 * to reassemble inner fragments); nothing useful to answer.
 		 * An ICMP error (a steered frag-needed / packet-too-big) is
 		 * never answered with another one (RFC 1122 3.2.2, RFC 4443
-		 * 2.4(e)): that could loop between two boxes. */
+		 * 2.4(e)): that could loop between two boxes.  Nor is a packet
+		 * from a multicast, broadcast or unspecified source. */
 		drop(w, m, SL_V_TOO_BIG);
 		return;
 	}
@@ -173,12 +186,13 @@ static inline int encapsulate(struct sl_worker *w, const struct sl_snapshot *sna
 	return 0;
 }
 
-/* Encapsulate towards real rid and queue; true if the packet was queued,
- * false if it was refused (and counted) instead. */
+/* Encapsulate towards the real of handle h and queue; true if the packet was
+ * queued, false if it was refused (and counted) instead. */
 static inline bool forward(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
-			   struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t rid,
+			   struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t h,
 			   uint32_t hash, uint32_t now)
 {
+	uint32_t rid = SL_REAL_ID(h);
 	const struct sl_real *r = &snap->reals[rid];
 	struct sl_counter3 *rc = &w->stats->real[rid];
 	struct sl_counter3 *vc = &w->stats->vip[r->vip_id];
@@ -201,10 +215,14 @@ static inline bool forward(struct sl_worker *w, const struct sl_snapshot *snap, 
 	return true;
 }
 
-/* Is real `rid` still there for established flows? */
-static inline bool real_live(const struct sl_snapshot *snap, uint32_t rid)
+/* Is the real of handle h still there for established flows: same id, same
+ * incarnation, still in the configuration? */
+static inline bool real_live(const struct sl_snapshot *snap, uint32_t h)
 {
-	return rid < snap->nb_real_slots && (snap->reals[rid].flags & SL_REAL_LIVE);
+	uint32_t rid = SL_REAL_ID(h);
+
+	return rid < snap->nb_real_slots && snap->reals[rid].incarnation == SL_REAL_INC(h) &&
+	       (snap->reals[rid].flags & SL_REAL_LIVE);
 }
 
 /* An ICMP frag-needed / packet-too-big about a VIP flow: the parser gave us
@@ -214,25 +232,25 @@ static void steer_icmp(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		       struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t hash,
 		       uint32_t now)
 {
-	uint32_t rid;
+	uint32_t h;
 	int vid;
 
-	if (sl_flow_lookup(w->ft, &pm->key, hash, now, 0, &rid) && real_live(snap, rid))
+	if (sl_flow_lookup(w->ft, &pm->key, hash, now, 0, &h) && real_live(snap, h))
 		goto out;
 	vid = vip_lookup(snap, &pm->key);
 	if (vid < 0) {
 		not_for_us(w, m, SL_V_NO_VIP);
 		return;
 	}
-	rid = maglev_pick(&snap->vips[vid], &pm->key);
-	if (rid == SL_REAL_NONE) {
+	h = maglev_pick(&snap->vips[vid], &pm->key);
+	if (h == SL_REAL_NONE) {
 		drop(w, m, SL_V_NO_BACKEND);
 		return;
 	}
 out:
 	/* Counted only when it really went to the backend; a refusal is
 	 * counted under its drop reason instead. */
-	if (forward(w, snap, in_port, m, pm, rid, hash, now))
+	if (forward(w, snap, in_port, m, pm, h, hash, now))
 		w->stats->icmp_steered++;
 }
 
@@ -277,7 +295,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		for (i = 0; i < cnt; i++) {
 			struct rte_mbuf *m = b[i];
 			const struct sl_pkt_meta *pm = &meta[i];
-			uint32_t rid;
+			uint32_t h;
 			int vid;
 
 			if (unlikely(verdict[i] != SL_V_OK)) {
@@ -301,10 +319,10 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 					not_for_us(w, m, SL_V_NO_VIP);
 				continue;
 			}
-			if (likely(sl_flow_lookup(w->ft, &pm->key, hash[i], now, pm->tcp_flags,
-						  &rid)) &&
-			    likely(real_live(snap, rid))) {
-				forward(w, snap, in_port, m, pm, rid, hash[i], now);
+			if (likely(
+				sl_flow_lookup(w->ft, &pm->key, hash[i], now, pm->tcp_flags, &h)) &&
+			    likely(real_live(snap, h))) {
+				forward(w, snap, in_port, m, pm, h, hash[i], now);
 				continue;
 			}
 			/* Miss, or the flow's backend is gone: choose anew. */
@@ -313,15 +331,15 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 				not_for_us(w, m, SL_V_NO_VIP);
 				continue;
 			}
-			rid = maglev_pick(&snap->vips[vid], &pm->key);
-			if (unlikely(rid == SL_REAL_NONE)) {
+			h = maglev_pick(&snap->vips[vid], &pm->key);
+			if (unlikely(h == SL_REAL_NONE)) {
 				drop(w, m, SL_V_NO_BACKEND);
 				continue;
 			}
-			sl_flow_insert(w->ft, &pm->key, hash[i], now, pm->tcp_flags, rid);
-			w->stats->real[rid].new_flows++;
+			sl_flow_insert(w->ft, &pm->key, hash[i], now, pm->tcp_flags, h);
+			w->stats->real[SL_REAL_ID(h)].new_flows++;
 			w->stats->vip[vid].new_flows++;
-			forward(w, snap, in_port, m, pm, rid, hash[i], now);
+			forward(w, snap, in_port, m, pm, h, hash[i], now);
 		}
 	}
 }
@@ -413,6 +431,7 @@ struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entrie
 		return NULL;
 	w->id = id;
 	w->kernel_port = -1;
+	w->tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
 	w->stats = rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
 	w->ft = sl_flow_table_create(flow_entries, socket, to);
 	if (w->stats == NULL || w->ft == NULL) {

@@ -32,8 +32,8 @@ struct sl_counter3 {
  * (single writer: no atomics); the control thread and the exit summary read
  * them with plain loads and accept slightly stale values. */
 struct sl_worker_stats {
-	uint64_t rx;	       /* packets received on data ports */
-	uint64_t tx;	       /* encapsulated packets handed to the NIC */
+	uint64_t rx; /* packets received on data ports */
+	uint64_t tx; /* every frame the NIC accepted: forwarded, ICMP replies, kernel traffic */
 	uint64_t to_kernel;    /* non-VIP packets handed to the kernel port */
 	uint64_t from_kernel;  /* packets from the kernel port sent out */
 	uint64_t icmp_sent;    /* frag-needed / packet-too-big replies sent */
