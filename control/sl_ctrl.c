@@ -45,6 +45,9 @@ static int idmap_init(struct sl_idmap *m, const char *prefix, uint32_t key_len, 
 	    .key_len = key_len,
 	    .hash_func = rte_hash_crc,
 	    .socket_id = SOCKET_ID_ANY,
+	    /* Extendable buckets: a cuckoo table may refuse a key before it
+	     * holds `entries` keys; every id must be allocatable. */
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
 	unique_name(name, sizeof(name), prefix);
@@ -298,6 +301,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	hp.key_len = sizeof(struct sl_vip_key);
 	hp.hash_func = rte_hash_crc;
 	hp.socket_id = SOCKET_ID_ANY;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	/* No RW-concurrency flags: the table is complete before it is
 	 * published and never written afterwards, so readers need no locks. */
 	s->vip_hash = rte_hash_create(&hp);
