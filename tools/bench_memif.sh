@@ -4,14 +4,23 @@
 #
 # bench_memif.sh: forwarder benchmark over a memif link, sl-gen against
 #   A: dpdk-testpmd, io forwarding (the baseline: what the PMD alone costs)
-#   B: sluiced (build/control/sluiced), skipped while it is missing
+#   B: sluiced (build/control/sluiced), with tools/conf/bench-memif.yaml
 # run alternately A B A B ... for PAIRS pairs, so that a noisy host (2-3x
 # swings here) hits both sides of a pair alike; each pair gives a ratio B/A,
 # and the summary is the median (and min/max) of those ratios.
 #
-# Per run: sl-gen is the memif server on core 0 (EAL -l 0), the forwarder the
-# client with its main lcore on core 0 (asleep: testpmd blocks reading stdin)
-# and its forwarding lcore on core 1.  sl-gen sends as fast as the link takes
+# Per run: sl-gen is the memif server on core 0 (EAL -l 0, taskset to core 0),
+# the forwarder the client with its forwarding lcore on core 1:
+#   testpmd: -l 0,1 with its main lcore on core 0 (asleep: it blocks reading
+#            stdin) and its io-forwarding lcore on core 1;
+#   sluiced: -l 1 under taskset -c 1: the main lcore runs the only worker and
+#            the control thread (asleep 100 ms at a time) shares core 1.
+# sl-gen sends the same frames to both: TCP to the VIP 10.99.100.1:80 from a
+# fixed set of flows (1024 by default), so after the warm-up every packet is
+# an established flow (a flow-table hit) for sluiced.  testpmd returns the
+# frames as they are (64 bytes); sluiced returns them IP-in-IP encapsulated
+# (+20 bytes: 84), so memif copies a little more per packet on the way back.
+# sl-gen sends as fast as the link takes
 # (it is several times faster than a forwarder, and its "short tx bursts"
 # count shows the backpressure), warms up, measures, prints its JSON and then
 # lingers with the link up: memif's counters, and so testpmd's statistics,
@@ -22,30 +31,45 @@
 #   mpps  packets per second sl-gen received back in its window = forwarded
 #   cpp   the forwarder's busy cycles per packet: testpmd --record-core-cycles
 #         ("CPU cycles/packet", cycles of polls that received something over
-#         packets received), sluiced's own {"sluiced_stats":...} line.
+#         packets received), sluiced's own {"sluiced_stats":...} line
+#         ("cycles_per_packet", counted the same way: TSC from before the rx
+#         burst to after the tx burst, for polls that received something).
+#         Both cover the forwarder's whole run (warm-up included).  Their
+#         difference (sluiced - testpmd) is what sluiced's own work (parse,
+#         flow table, encapsulation, counters) adds on a real I/O path.
+# Per pair: the ratio of forwarded Mpps (sluiced / testpmd) and the cycles
+# per packet difference; the summary gives their median, min and max.
 #
 # Output: logs and runs.jsonl under the output directory, a human summary,
 # and one JSON object as the last line of stdout.
 #
 # Usage: tools/bench_memif.sh [options]    (from the repository root)
-#   -b DIR     build directory with tools/sl-gen, control/sluiced (build)
+#   -b DIR     build directory with tools/sl-gen, control/sluiced
+#              ($SLUICE_BUILD, else build)
 #   -p N       pairs (5)           -d SEC  measured seconds per run (5)
 #   -w SEC     warm-up seconds (1) -s B    frame size (64)
 #   -f N       flows (1024)        -n P    new-flow share 0..1 (0)
-#   -c FILE    sluiced config (needed for B; its port must be net_memif0)
-#   -g "ARGS"  extra sl-gen arguments (e.g. "--vip 10.0.0.1 --vport 80")
+#   -c FILE    sluiced config (tools/conf/bench-memif.yaml; its port must be
+#              net_memif0, its next hop MAC sl-gen's, 02:99:00:00:00:01)
+#   -g "ARGS"  extra sl-gen arguments, after the defaults
+#              "--vip 10.99.100.1 --vport 80 --dst-mac 02:99:00:00:00:02"
 #   -o DIR     output directory (default: a new /tmp/sluice-bench.XXXXXX)
 #   -A         baseline only (skip sluiced even when it exists)
 set -u -o pipefail
 
-BUILD=build
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${SLUICE_BUILD:-build}
 PAIRS=5
 DURATION=5
 WARMUP=1
 SIZE=64
 FLOWS=1024
 NEW_SHARE=0
-SLUICED_CONFIG=
+SLUICED_CONFIG=$ROOT/tools/conf/bench-memif.yaml
+# The link's two MACs (memif devargs): sl-gen is the next hop in the config.
+GEN_MAC=02:99:00:00:00:01
+FWD_MAC=02:99:00:00:00:02
+GEN_ARGS=(--vip 10.99.100.1 --vport 80 --dst-mac "$FWD_MAC")
 GEN_EXTRA=
 OUTDIR=
 BASELINE_ONLY=0
@@ -187,7 +211,7 @@ print("%.3f" % (d / os.sysconf("SC_CLK_TCK") / float(sys.argv[3])))
 fwd_cmd_testpmd() {
 	FWD_CMD=("$TESTPMD_BIN" -l "$GEN_CORE,$FWD_CORE" --main-lcore "$GEN_CORE"
 		--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
-		--vdev="net_memif0,role=client,socket=$1"
+		--vdev="net_memif0,role=client,socket=$1,mac=$FWD_MAC"
 		-- --forward-mode=io --port-topology=loop --nb-cores=1 --total-num-mbufs=16384
 		--auto-start --record-core-cycles)
 }
@@ -197,37 +221,60 @@ fwd_cpp_testpmd() {
 	sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$1" | tail -n1
 }
 
-# ---- run_sluiced: the B side.  Skipped (fwd_available_sluiced fails) while
-# the binary or a config is missing.  sluiced takes EAL args, then `-- -c
-# CONFIG`, and on SIGINT/SIGTERM prints a final summary including a JSON line
-# starting with {"sluiced_stats": ...}.
-# TODO(bench): pin the field name once sluiced prints it; until then the
-# first of the names below that is present wins, else busy_cycles/packets.
+# ---- run_sluiced: the B side.  Skipped (fwd_available_sluiced fails) with -A
+# or while the binary or the config is missing.  sluiced takes EAL args, then
+# `-- -c CONFIG`, and on SIGINT/SIGTERM prints a final summary and then one
+# JSON line {"sluiced_stats":{...,"cycles_per_packet":..,"flow":..,"drops":..}}.
 fwd_available_sluiced() {
 	[ $BASELINE_ONLY -eq 0 ] && [ -x "$SLUICED_BIN" ] && [ -n "$SLUICED_CONFIG" ] &&
 		[ -r "$SLUICED_CONFIG" ]
 }
 
+# One lcore, pinned: the main lcore runs the only worker, and taskset keeps
+# the EAL's control threads (sl-ctrl, interrupts, memif) on the same core
+# (the EAL puts them on the process's CPUs outside -l, or on the main
+# lcore's CPU when there are none) instead of on sl-gen's core.
 fwd_cmd_sluiced() {
-	FWD_CMD=("$SLUICED_BIN" -l "$GEN_CORE,$FWD_CORE" --main-lcore "$GEN_CORE"
+	FWD_CMD=(taskset -c "$FWD_CORE" "$SLUICED_BIN" -l "$FWD_CORE"
 		--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
-		--vdev="net_memif0,role=client,socket=$1"
+		--vdev="net_memif0,role=client,socket=$1,mac=$FWD_MAC"
 		-- -c "$SLUICED_CONFIG")
 }
 
+fwd_stats_sluiced() {
+	grep '^{"sluiced_stats":' "$1" | tail -n1
+}
+
 fwd_cpp_sluiced() {
-	grep '^{"sluiced_stats":' "$1" | tail -n1 | python3 -c '
+	fwd_stats_sluiced "$1" | python3 -c '
 import json, sys
 try:
     s = json.loads(sys.stdin.read())["sluiced_stats"]
 except Exception:
     sys.exit(0)
-for k in ("cycles_per_packet", "busy_cycles_per_packet", "busy_cycles_per_pkt", "cpp"):
-    if isinstance(s.get(k), (int, float)):
-        print(s[k]); sys.exit(0)
-b, n = s.get("busy_cycles"), s.get("packets") or s.get("rx")
-if b and n:
-    print(b / n)
+if isinstance(s.get("cycles_per_packet"), (int, float)) and s.get("rx"):
+    print(s["cycles_per_packet"])
+'
+}
+
+# fwd_extra_<kind> LOG: a JSON object with what else the forwarder reported.
+fwd_extra_testpmd() {
+	echo '{}'
+}
+
+fwd_extra_sluiced() {
+	fwd_stats_sluiced "$1" | python3 -c '
+import json, sys
+try:
+    s = json.loads(sys.stdin.read())["sluiced_stats"]
+except Exception:
+    print("{}"); sys.exit(0)
+d = s.get("drops", {})
+print(json.dumps({"fwd_rx": s.get("rx"), "fwd_tx": s.get("tx"),
+                  "flow_hits": s.get("flow", {}).get("hits"),
+                  "flow_misses": s.get("flow", {}).get("misses"),
+                  "drops": sum(v for v in d.values() if isinstance(v, int)),
+                  "drops_by_reason": {k: v for k, v in d.items() if v}}))
 '
 }
 # ---- end of run_sluiced
@@ -241,18 +288,19 @@ run_one() {
 	local sock=/tmp/$id.sock
 	local gpfx=${id}_g fpfx=${id}_f
 	local glog=$OUTDIR/$kind.$n.gen flog=$OUTDIR/$kind.$n.fwd
-	local gpid fpid deadline json cpp t0 t1 fticks0 gticks0 fshare gshare
+	local gpid fpid deadline json cpp extra t0 t1 fticks0 gticks0 fshare gshare
 
 	PREFIXES+=("$gpfx" "$fpfx")
 	SOCKS+=("$sock")
 	rm -f "$sock"
 	# The server creates the socket; the client retries until it is there.
 	# shellcheck disable=SC2086  # GEN_EXTRA is a list of arguments
-	"$GEN_BIN" -l "$GEN_CORE" --file-prefix "$gpfx" --no-pci -m "$MEM_MB" \
-		--single-file-segments --vdev="net_memif0,role=server,socket=$sock" \
+	taskset -c "$GEN_CORE" "$GEN_BIN" -l "$GEN_CORE" --file-prefix "$gpfx" --no-pci \
+		-m "$MEM_MB" --single-file-segments \
+		--vdev="net_memif0,role=server,socket=$sock,mac=$GEN_MAC" \
 		-- --duration "$DURATION" --warmup "$WARMUP" --size "$SIZE" --flows "$FLOWS" \
 		--new-share "$NEW_SHARE" --link-timeout "$LINK_TIMEOUT" --linger 60 \
-		$GEN_EXTRA >"$glog" 2>"$glog.err" &
+		"${GEN_ARGS[@]}" $GEN_EXTRA >"$glog" 2>"$glog.err" &
 	gpid=$!
 	PIDS+=("$gpid")
 
@@ -312,6 +360,7 @@ run_one() {
 	rm -rf /var/run/dpdk/"$gpfx" /var/run/dpdk/"$fpfx"
 
 	cpp=$("fwd_cpp_$kind" "$flog")
+	extra=$("fwd_extra_$kind" "$flog")
 	if [ -z "$json" ] || [ -z "$cpp" ]; then
 		echo "  $kind run $n: FAILED (gen result: ${json:+yes}${json:-no}," \
 			"cycles/packet: ${cpp:-none}); logs $glog* $flog" >&2
@@ -323,14 +372,19 @@ g = json.loads(sys.argv[3])
 r = {"kind": sys.argv[1], "run": int(sys.argv[2]), "mpps": g["rx_pps"] / 1e6,
      "tx_mpps": g["tx_pps"] / 1e6, "loss": g["loss"], "cpp": float(sys.argv[4]),
      "backpressure": g.get("backpressure"), "fwd_cpu": json.loads(sys.argv[5]),
-     "gen_cpu": json.loads(sys.argv[6]), "duration_s": g["duration_s"]}
+     "gen_cpu": json.loads(sys.argv[6]), "duration_s": g["duration_s"],
+     "tx_frame": g.get("frame"),
+     "rx_frame": round(g["rx_bytes"] / g["rx"], 1) if g.get("rx") else None}
 r["contended"] = min(r["fwd_cpu"] or 0, r["gen_cpu"] or 0) < float(sys.argv[7])
+r.update(json.loads(sys.argv[8] or "{}"))
 print(json.dumps(r))
-print("  %-8s run %s: %6.3f Mpps forwarded, %7.1f busy cycles/packet, loss %.4f%%;"
-      " CPU got: fwd %s gen %s, gen backpressure %.2f"
-      % (r["kind"], r["run"], r["mpps"], r["cpp"], 100 * r["loss"], r["fwd_cpu"],
-         r["gen_cpu"], r["backpressure"] or 0), file=sys.stderr)
-' "$kind" "$n" "$json" "$cpp" "$fshare" "$gshare" "$MIN_CPU")
+print("  %-8s run %s: %6.3f Mpps forwarded, %7.1f busy cycles/packet, loss %.4f%%,"
+      " %s-byte frames back; CPU got: fwd %s gen %s, gen backpressure %.2f%s"
+      % (r["kind"], r["run"], r["mpps"], r["cpp"], 100 * r["loss"], r["rx_frame"],
+         r["fwd_cpu"], r["gen_cpu"], r["backpressure"] or 0,
+         "; drops %d, flow misses %d" % (r["drops"], r["flow_misses"] or 0)
+         if "drops" in r else ""), file=sys.stderr)
+' "$kind" "$n" "$json" "$cpp" "$fshare" "$gshare" "$MIN_CPU" "$extra")
 	case $RECORD in *'"contended": true'*) return 3 ;; esac
 	return 0
 }
@@ -352,7 +406,7 @@ measure() {
 }
 
 summarize() {
-	python3 - "$RUNS" "$PAIRS" <<'EOF'
+	python3 - "$RUNS" "$PAIRS" "$FLOWS" "$SIZE" "$NEW_SHARE" <<'EOF'
 import json, statistics, sys
 
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -360,38 +414,65 @@ by = {}
 for r in runs:
     by.setdefault(r["kind"], {})[r["run"]] = r
 
-def stats(xs):
-    return ({"median": round(statistics.median(xs), 4), "min": round(min(xs), 4),
-             "max": round(max(xs), 4), "n": len(xs)} if xs else None)
+def stats(xs, nd=4):
+    return ({"median": round(statistics.median(xs), nd), "min": round(min(xs), nd),
+             "max": round(max(xs), nd), "n": len(xs)} if xs else None)
 
 def side(kind):
     rs = list(by.get(kind, {}).values())
     if not rs:
         return None
-    return {"mpps": stats([r["mpps"] for r in rs]), "cpp": stats([r["cpp"] for r in rs])}
+    out = {"mpps": stats([r["mpps"] for r in rs]), "cpp": stats([r["cpp"] for r in rs], 1),
+           "loss": stats([r["loss"] for r in rs], 6),
+           "rx_frame": rs[0].get("rx_frame"), "tx_frame": rs[0].get("tx_frame"),
+           "contended_runs": sum(1 for r in rs if r.get("contended"))}
+    if any("drops" in r for r in rs):
+        out["drops"] = sum(r.get("drops", 0) for r in rs)
+        out["flow_misses"] = sum(r.get("flow_misses") or 0 for r in rs)
+        out["flow_hits"] = sum(r.get("flow_hits") or 0 for r in rs)
+    return out
 
-out = {"pairs": int(sys.argv[2]), "testpmd": side("testpmd"), "sluiced": side("sluiced")}
+out = {"pairs": int(sys.argv[2]), "flows": int(sys.argv[3]), "size": int(sys.argv[4]),
+       "new_share": float(sys.argv[5]), "testpmd": side("testpmd"),
+       "sluiced": side("sluiced")}
 # A pair counts only when both of its runs gave numbers.
-pairs = [(a, by["sluiced"][i]) for i, a in by.get("testpmd", {}).items()
+pairs = [(a, by["sluiced"][i]) for i, a in sorted(by.get("testpmd", {}).items())
          if i in by.get("sluiced", {})]
-out["ratio_cpp"] = stats([b["cpp"] / a["cpp"] for a, b in pairs])   # sluiced / testpmd
-out["ratio_mpps"] = stats([b["mpps"] / a["mpps"] for a, b in pairs])
+out["ratio_mpps"] = stats([b["mpps"] / a["mpps"] for a, b in pairs])   # sluiced / testpmd
+out["ratio_cpp"] = stats([b["cpp"] / a["cpp"] for a, b in pairs])
+out["diff_cpp"] = stats([b["cpp"] - a["cpp"] for a, b in pairs], 1)  # sluiced - testpmd
 out["pairs_ok"] = len(pairs)
 out["contended_runs"] = sum(1 for r in runs if r.get("contended"))
 
+if pairs:
+    print("per pair (testpmd | sluiced):")
+    for a, b in pairs:
+        print("  pair %d: %6.3f | %6.3f Mpps  ratio %.3f;  %6.1f | %6.1f cycles/packet"
+              "  diff %+6.1f%s"
+              % (a["run"], a["mpps"], b["mpps"], b["mpps"] / a["mpps"], a["cpp"], b["cpp"],
+                 b["cpp"] - a["cpp"],
+                 "  (contended)" if a.get("contended") or b.get("contended") else ""))
 print("summary (median [min..max] over runs):")
 for k in ("testpmd", "sluiced"):
     s = out[k]
     if s:
-        print("  %-8s %6.3f Mpps [%.3f..%.3f], %6.1f cycles/packet [%.1f..%.1f], %d runs"
+        print("  %-8s %6.3f Mpps [%.3f..%.3f], %6.1f busy cycles/packet [%.1f..%.1f],"
+              " loss %.4f%% (max %.4f%%), %s-byte frames back, %d runs"
               % (k, s["mpps"]["median"], s["mpps"]["min"], s["mpps"]["max"],
-                 s["cpp"]["median"], s["cpp"]["min"], s["cpp"]["max"], s["mpps"]["n"]))
+                 s["cpp"]["median"], s["cpp"]["min"], s["cpp"]["max"],
+                 100 * s["loss"]["median"], 100 * s["loss"]["max"], s["rx_frame"],
+                 s["mpps"]["n"]))
+        if "drops" in s:
+            print("  %-8s drops %d, flow misses %d, hits %d (all runs)"
+                  % ("", s["drops"], s["flow_misses"], s["flow_hits"]))
     else:
         print("  %-8s no runs" % k)
 if pairs:
-    rc, rm = out["ratio_cpp"], out["ratio_mpps"]
-    print("  sluiced/testpmd cycles/packet %.3f [%.3f..%.3f], Mpps %.3f [%.3f..%.3f], %d pairs"
-          % (rc["median"], rc["min"], rc["max"], rm["median"], rm["min"], rm["max"], len(pairs)))
+    rm, rc, dc = out["ratio_mpps"], out["ratio_cpp"], out["diff_cpp"]
+    print("  sluiced/testpmd Mpps %.3f [%.3f..%.3f]; cycles/packet sluiced-testpmd"
+          " %+.1f [%+.1f..%+.1f] (ratio %.3f); %d pairs"
+          % (rm["median"], rm["min"], rm["max"], dc["median"], dc["min"], dc["max"],
+             rc["median"], len(pairs)))
 if out["contended_runs"]:
     print("  %d run(s) kept although contended (see runs.jsonl)" % out["contended_runs"])
 print(json.dumps(out))
