@@ -321,6 +321,8 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 			encap_of(cfg, v, &v->backends[j], &r->encap);
 			ovh = sl_encap_overhead(&r->encap);
 			r->overhead = (uint8_t)ovh;
+			sl_encap_tmpl_init(&r->tmpl, &r->encap, s->next_hop_mac.addr_bytes,
+					   c->egress_mac);
 			r->max_inner = (uint16_t)(cfg->mtu > ovh ? cfg->mtu - ovh : 0);
 			r->vip_id = (uint16_t)vid;
 			r->incarnation = (uint16_t)SL_REAL_INC(ids[i].rids[j]);

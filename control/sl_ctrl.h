@@ -41,6 +41,7 @@ struct sl_ctrl {
 	/* Port ids resolved from the configuration's names (main thread at
 	 * start-up; the port set does not change at run time). */
 	uint16_t egress_port;
+	uint8_t egress_mac[6]; /* our MAC on egress_port: source of encapsulated frames */
 };
 
 /* Set up id maps.  qsbr may be NULL when nothing reads snapshots concurrently. */

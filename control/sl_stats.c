@@ -86,11 +86,18 @@ void sl_stats_print(FILE *f, const struct sl_snapshot *snap, struct sl_worker *c
 
 		if (!v->present)
 			continue;
-		for (unsigned i = 0; i < nb_workers; i++) {
-			vc.packets += w[i]->stats->vip[vid].packets;
-			vc.bytes += w[i]->stats->vip[vid].bytes;
-			vc.new_flows += w[i]->stats->vip[vid].new_flows;
+		/* A VIP's packets and bytes are the sums over its reals. */
+		for (uint32_t rid = 0; rid < snap->nb_real_slots; rid++) {
+			if (!(snap->reals[rid].flags & SL_REAL_LIVE) ||
+			    snap->reals[rid].vip_id != vid)
+				continue;
+			for (unsigned i = 0; i < nb_workers; i++) {
+				vc.packets += w[i]->stats->real[rid].packets;
+				vc.bytes += w[i]->stats->real[rid].bytes;
+			}
 		}
+		for (unsigned i = 0; i < nb_workers; i++)
+			vc.new_flows += w[i]->stats->vip_new_flows[vid];
 		fprintf(f,
 			"  vip %s:%u/%s  packets %" PRIu64 " bytes %" PRIu64 " new_flows %" PRIu64
 			"\n",

@@ -403,6 +403,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	s.ctrl.egress_port = s.egress_port;
+	/* The source MAC of every encapsulated frame, built into the
+	 * snapshot's per-backend frame heads. */
+	rte_eth_macaddr_get(s.egress_port, (struct rte_ether_addr *)s.ctrl.egress_mac);
 	/* Register every worker before any runs, so that no publish can miss
 	 * a worker that is about to start reading. */
 	for (unsigned i = 0; i < s.nb_workers; i++)

@@ -180,6 +180,50 @@ void sl_encap_write(const struct sl_encap_params *p, uint8_t *hdr, const uint8_t
 	memcpy(hdr + SL_IPV6_HLEN, &udp, sizeof(udp));
 }
 
+void sl_encap_tmpl_init(struct sl_encap_tmpl *t, const struct sl_encap_params *p,
+			const uint8_t *dst, const uint8_t *src)
+{
+	/* Any inner packet will do: sl_encap_write reads only its first two
+	 * bytes (TOS, zero here) outside GUE over IPv6, and the per-packet
+	 * fields it writes are rewritten by sl_encap_tmpl_apply. */
+	static const uint8_t inner[2] = {0x45, 0};
+	unsigned ovh = sl_encap_overhead(p);
+
+	memset(t, 0, sizeof(*t));
+	t->len = (uint8_t)(14 + ovh);
+	memcpy(t->hdr, dst, 6);
+	memcpy(t->hdr + 6, src, 6);
+	if (p->kind == SL_ENCAP_GUE && p->outer_family == SL_AF_INET6) {
+		t->mode = SL_TMPL_SLOW;
+		t->hdr[12] = 0x86;
+		t->hdr[13] = 0xdd;
+		return;
+	}
+	sl_encap_write(p, t->hdr + 14, inner, 0, 0);
+	if (p->kind == SL_ENCAP_IP6IP6 || p->kind == SL_ENCAP_IP4IP6) {
+		t->mode = SL_TMPL_IP6;
+		t->hdr[12] = 0x86;
+		t->hdr[13] = 0xdd;
+		/* vtc_flow and payload length are per packet. */
+		memset(t->hdr + 14, 0, 6);
+		return;
+	}
+	t->mode = p->kind == SL_ENCAP_GUE ? SL_TMPL_IP4_UDP : SL_TMPL_IP4;
+	t->hdr[12] = 0x08;
+	t->hdr[13] = 0x00;
+	/* TOS, total length and checksum are per packet; the rest is summed
+	 * once here, as big-endian 16-bit words. */
+	t->hdr[14 + 1] = 0;
+	memset(t->hdr + 14 + 2, 0, 2);
+	memset(t->hdr + 14 + 10, 0, 2);
+	if (t->mode == SL_TMPL_IP4_UDP) {
+		memset(t->hdr + 34, 0, 2); /* source port */
+		memset(t->hdr + 38, 0, 2); /* length */
+	}
+	for (unsigned i = 0; i < SL_IPV4_HLEN; i += 2)
+		t->csum_base += (uint32_t)t->hdr[14 + i] << 8 | t->hdr[14 + i + 1];
+}
+
 /* Length of the IP packet at orig: its header's length field when that is
  * consistent, which trims Ethernet padding off minimum-size frames so it is
  * not quoted back; orig_len when the field claims more than we hold (a

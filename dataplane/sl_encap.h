@@ -9,6 +9,9 @@
 #define SL_ENCAP_H
 
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
 
 enum sl_encap_kind {
 	SL_ENCAP_IPIP = 0, /* IPv4 in IPv4 (protocol 4) */
@@ -42,6 +45,80 @@ unsigned sl_encap_overhead(const struct sl_encap_params *p);
  * UDP checksum 0 over IPv4 and computed over IPv6. */
 void sl_encap_write(const struct sl_encap_params *p, uint8_t *hdr, const uint8_t *inner,
 		    uint16_t inner_len, uint32_t flow_hash);
+
+/* A prebuilt frame head towards one backend: Ethernet (next hop, our egress
+ * MAC) and the outer headers with every per-packet field zero.  The control
+ * thread builds one per backend (sl_encap_tmpl_init); the worker copies it
+ * in front of the inner packet and fills in lengths, DSCP/ECN, flow label,
+ * GUE source port and the IPv4 checksum from a precomputed partial sum
+ * (sl_encap_tmpl_apply), instead of building the headers field by field.
+ * The result is byte-identical to Ethernet + sl_encap_write (tested). */
+enum sl_encap_tmpl_mode {
+	SL_TMPL_IP4 = 0, /* outer IPv4 (IPIP) */
+	SL_TMPL_IP4_UDP, /* outer IPv4 + UDP (GUE over IPv4) */
+	SL_TMPL_IP6,	 /* outer IPv6 (IP6IP6, IP4IP6) */
+	SL_TMPL_SLOW,	 /* GUE over IPv6: the UDP checksum covers the payload, sl_encap_write */
+};
+
+struct sl_encap_tmpl {
+	uint8_t len;  /* Ethernet + outer header bytes: 14 + sl_encap_overhead() */
+	uint8_t mode; /* enum sl_encap_tmpl_mode */
+	uint16_t pad;
+	uint32_t csum_base; /* outer IPv4: sum of its 16-bit words with TOS, length, checksum 0 */
+	uint8_t hdr[64];    /* the frame head */
+};
+
+/* Build the template for `p` with Ethernet destination `dst` and source
+ * `src` (6 bytes each).  Control thread. */
+void sl_encap_tmpl_init(struct sl_encap_tmpl *t, const struct sl_encap_params *p,
+			const uint8_t *dst, const uint8_t *src);
+
+/* Write t->len bytes of frame head at `frame`, immediately followed in
+ * memory by the inner IP packet inner[0 .. inner_len-1].  Modes other than
+ * SL_TMPL_SLOW only; the caller uses sl_encap_write for that one.  Worker. */
+static inline void sl_encap_tmpl_apply(const struct sl_encap_tmpl *t, uint8_t *frame,
+				       const uint8_t *inner, uint16_t inner_len, uint32_t flow_hash)
+{
+	/* Inner DSCP/ECN: IPv4 TOS, or the IPv6 traffic class across bytes 0-1. */
+	uint8_t tos =
+	    (inner[0] >> 4) == 6 ? (uint8_t)((inner[0] << 4) | (inner[1] >> 4)) : inner[1];
+	uint8_t *ip = frame + 14;
+	uint32_t sum, v32;
+	uint16_t v16;
+
+	if (t->mode == SL_TMPL_IP6) {
+		memcpy(frame, t->hdr, 14 + 40);
+		v32 = rte_cpu_to_be_32((6u << 28) | ((uint32_t)tos << 20) | (flow_hash & 0xfffff));
+		memcpy(ip, &v32, 4);
+		v16 = rte_cpu_to_be_16(inner_len);
+		memcpy(ip + 4, &v16, 2);
+		return;
+	}
+	if (t->mode == SL_TMPL_IP4)
+		memcpy(frame, t->hdr, 14 + 20);
+	else
+		memcpy(frame, t->hdr, 14 + 20 + 8);
+	v16 = (uint16_t)(t->len - 14 + inner_len);
+	/* Header checksum: the template's words plus the two that change,
+	 * folded twice (RFC 1071). */
+	sum = t->csum_base + tos + v16;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip[1] = tos;
+	v16 = rte_cpu_to_be_16(v16);
+	memcpy(ip + 2, &v16, 2);
+	v16 = rte_cpu_to_be_16((uint16_t)~sum);
+	memcpy(ip + 10, &v16, 2);
+	if (t->mode == SL_TMPL_IP4_UDP) {
+		/* GUE source port: as sl_encap_write chooses it. */
+		v16 = rte_cpu_to_be_16(
+		    (uint16_t)(0x8000u |
+			       ((flow_hash ^ (flow_hash >> 15) ^ (flow_hash >> 30)) & 0x7fffu)));
+		memcpy(ip + 20, &v16, 2);
+		v16 = rte_cpu_to_be_16((uint16_t)(8 + inner_len));
+		memcpy(ip + 24, &v16, 2);
+	}
+}
 
 /* Build an ICMP "fragmentation needed" (IPv4, type 3 code 4) or ICMPv6
  * "packet too big" (type 2) reply to the IP packet orig[0..orig_len-1], from

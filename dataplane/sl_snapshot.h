@@ -61,12 +61,15 @@ _Static_assert(SL_MAX_REALS == 1u << SL_REAL_ID_BITS, "real ids fill SL_REAL_ID_
 /* One backend as seen by one VIP.  Indexed by real id, which is stable across
  * generations (flow entries store its handle). */
 struct sl_real {
-	struct sl_encap_params encap; /* outer header towards this backend */
-	uint16_t vip_id;	      /* counters and validation */
-	uint16_t max_inner;	      /* largest inner IP packet that fits the egress MTU */
+	/* First cache line: everything a forwarded packet reads, and the
+	 * template's head (IPv4 outer headers end within it). */
+	uint16_t incarnation;	      /* of this id; a handle must carry the same */
 	uint8_t flags;		      /* SL_REAL_* */
 	uint8_t overhead;	      /* sl_encap_overhead(&encap) */
-	uint16_t incarnation;	      /* of this id; a handle must carry the same */
+	uint16_t max_inner;	      /* largest inner IP packet that fits the egress MTU */
+	uint16_t vip_id;	      /* counters and validation */
+	struct sl_encap_tmpl tmpl;    /* Ethernet + outer headers, prebuilt */
+	struct sl_encap_params encap; /* outer header parameters (slow paths, summaries) */
 } __rte_aligned(64);
 
 struct sl_vip {

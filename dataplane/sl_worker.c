@@ -160,15 +160,13 @@ static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_po
 	drop(w, m, SL_V_TOO_BIG);
 }
 
-/* Replace the L2 header (and any Ethernet padding) with Ethernet + the outer
- * headers towards real r, in place. */
-static inline int encapsulate(struct sl_worker *w, const struct sl_snapshot *snap,
-			      const struct sl_real *r, struct rte_mbuf *m,
+/* Replace the L2 header (and any Ethernet padding) with the real's prebuilt
+ * Ethernet + outer headers, in place. */
+static inline int encapsulate(const struct sl_real *r, struct rte_mbuf *m,
 			      const struct sl_pkt_meta *pm, uint32_t hash)
 {
-	uint16_t room = (uint16_t)(RTE_ETHER_HDR_LEN + r->overhead);
-	struct rte_ether_hdr *eth;
-	uint8_t *inner;
+	uint16_t room = r->tmpl.len;
+	uint8_t *inner, *head;
 
 	if (unlikely(m->data_off + pm->l3_off < room))
 		return -SL_V_NO_HEADROOM;
@@ -176,13 +174,14 @@ static inline int encapsulate(struct sl_worker *w, const struct sl_snapshot *sna
 	m->data_off = (uint16_t)(m->data_off + pm->l3_off - room);
 	m->data_len = (uint16_t)(room + pm->ip_len);
 	m->pkt_len = m->data_len;
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	sl_encap_write(&r->encap, (uint8_t *)(eth + 1), inner, pm->ip_len, hash);
-	rte_ether_addr_copy(&snap->next_hop_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&w->port_mac[snap->egress_port], &eth->src_addr);
-	eth->ether_type = r->encap.outer_family == SL_AF_INET ? RTE_BE16(RTE_ETHER_TYPE_IPV4)
-							      : RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	m->ol_flags = 0;
+	head = rte_pktmbuf_mtod(m, uint8_t *);
+	if (likely(r->tmpl.mode != SL_TMPL_SLOW)) {
+		sl_encap_tmpl_apply(&r->tmpl, head, inner, pm->ip_len, hash);
+	} else {
+		memcpy(head, r->tmpl.hdr, RTE_ETHER_HDR_LEN);
+		sl_encap_write(&r->encap, head + RTE_ETHER_HDR_LEN, inner, pm->ip_len, hash);
+	}
 	return 0;
 }
 
@@ -195,22 +194,19 @@ static inline bool forward(struct sl_worker *w, const struct sl_snapshot *snap, 
 	uint32_t rid = SL_REAL_ID(h);
 	const struct sl_real *r = &snap->reals[rid];
 	struct sl_counter3 *rc = &w->stats->real[rid];
-	struct sl_counter3 *vc = &w->stats->vip[r->vip_id];
 	int rc_encap;
 
 	if (unlikely(pm->ip_len > r->max_inner)) {
 		too_big(w, r, in_port, m, pm, now);
 		return false;
 	}
-	rc_encap = encapsulate(w, snap, r, m, pm, hash);
+	rc_encap = encapsulate(r, m, pm, hash);
 	if (unlikely(rc_encap < 0)) {
 		drop(w, m, (enum sl_verdict) - rc_encap);
 		return false;
 	}
 	rc->packets++;
 	rc->bytes += pm->ip_len;
-	vc->packets++;
-	vc->bytes += pm->ip_len;
 	queue_tx(w, snap->egress_port, m);
 	return true;
 }
@@ -278,6 +274,11 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 			}
 			verdict[i] = (uint8_t)sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
 						       m->data_len, &meta[i]);
+		}
+		/* Hashing in its own loop lets the parser's narrow stores to
+		 * the keys retire before the hash reads them 8 bytes at a
+		 * time (no store-forwarding stalls). */
+		for (i = 0; i < cnt; i++) {
 			if (likely(verdict[i] == SL_V_OK)) {
 				hash[i] = sl_flow_hash(&meta[i].key);
 				sl_flow_prefetch(w->ft, hash[i]);
@@ -338,7 +339,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 			}
 			sl_flow_insert(w->ft, &pm->key, hash[i], now, pm->tcp_flags, h);
 			w->stats->real[SL_REAL_ID(h)].new_flows++;
-			w->stats->vip[vid].new_flows++;
+			w->stats->vip_new_flows[vid]++;
 			forward(w, snap, in_port, m, pm, h, hash[i], now);
 		}
 	}

@@ -44,8 +44,10 @@ struct sl_worker_stats {
 	uint64_t busy_cycles; /* TSC from rx burst to tx done, busy iterations only
 			       * (what testpmd --record-core-cycles counts) */
 	uint64_t generation;  /* snapshot generation used by the last poll */
-	struct sl_counter3 vip[SL_MAX_VIPS];
+	/* Per real (indexed by real id): a VIP's packets and bytes are the sum
+	 * over its reals, done by whoever reads them, not per packet here. */
 	struct sl_counter3 real[SL_MAX_REALS];
+	uint64_t vip_new_flows[SL_MAX_VIPS]; /* indexed by VIP id */
 };
 
 /* Where a worker sends packets: one TX buffer per port. */

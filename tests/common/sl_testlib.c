@@ -563,6 +563,7 @@ int sl_test_lb_init(struct sl_test_lb *lb, const char *yaml, struct rte_mempool 
 		goto fail;
 	lb->ctrl_ready = true;
 	lb->ctrl.egress_port = egress->port_id;
+	memcpy(lb->ctrl.egress_mac, w->port_mac[egress->port_id].addr_bytes, 6);
 	rte_rcu_qsbr_thread_register(lb->qsbr, 0);
 	/* The first snapshot is published before the worker goes online, as
 	 * in sluiced: nothing reads yet, so there is nothing to wait for. */

@@ -24,6 +24,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -618,6 +619,67 @@ static void test_icmp_not_ip(void **state)
 	assert_int_equal(sl_icmp_too_big(SL_AF_INET6, vip6, bad, 40, 1400, out, sizeof(out)), 0);
 }
 
+/* The worker's template path must produce exactly what Ethernet +
+ * sl_encap_write produce, for every kind, inner family, DSCP/ECN value,
+ * length and flow hash; SL_TMPL_SLOW (GUE over IPv6) is the one mode the
+ * worker leaves to sl_encap_write, with the template's Ethernet header. */
+static void test_template_matches_write(void **state)
+{
+	static const struct {
+		uint8_t kind, family, mode;
+	} kinds[] = {
+	    {SL_ENCAP_IPIP, SL_AF_INET, SL_TMPL_IP4},
+	    {SL_ENCAP_IP6IP6, SL_AF_INET6, SL_TMPL_IP6},
+	    {SL_ENCAP_IP4IP6, SL_AF_INET6, SL_TMPL_IP6},
+	    {SL_ENCAP_GUE, SL_AF_INET, SL_TMPL_IP4_UDP},
+	    {SL_ENCAP_GUE, SL_AF_INET6, SL_TMPL_SLOW},
+	};
+	static const uint8_t dmac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t smac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	uint8_t want[64 + 1600], got[64 + 1600];
+	uint32_t rng = 12345;
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct sl_encap_params p = params(kinds[k].kind, kinds[k].family);
+		struct sl_encap_tmpl t;
+		unsigned ovh = sl_encap_overhead(&p);
+
+		sl_encap_tmpl_init(&t, &p, dmac, smac);
+		assert_int_equal(t.mode, kinds[k].mode);
+		assert_int_equal(t.len, 14 + ovh);
+		assert_memory_equal(t.hdr, dmac, 6);
+		assert_memory_equal(t.hdr + 6, smac, 6);
+		if (t.mode == SL_TMPL_SLOW)
+			continue;
+		for (unsigned n = 0; n < 2000; n++) {
+			bool v6 = kinds[k].kind == SL_ENCAP_IP6IP6 ||
+				  (kinds[k].kind == SL_ENCAP_GUE && (n & 1));
+			uint16_t len = (uint16_t)((v6 ? 40 : 20) + (n * 7919u) % 1400);
+			uint32_t hash;
+			uint8_t *inner_w = want + 14 + ovh, *inner_g = got + 14 + ovh;
+
+			if (kinds[k].kind == SL_ENCAP_IPIP || kinds[k].kind == SL_ENCAP_IP4IP6)
+				v6 = false;
+			rng = rng * 1103515245u + 12345u;
+			hash = rng ^ (rng >> 7) * 2654435761u;
+			for (unsigned i = 0; i < len; i++)
+				inner_w[i] = (uint8_t)(i * 31u + n);
+			inner_w[0] = v6 ? (uint8_t)(0x60 | (n & 0xf)) : 0x45;
+			inner_w[1] = (uint8_t)(n * 13u); /* TOS / traffic class bits */
+			memcpy(inner_g, inner_w, len);
+			memcpy(want, dmac, 6);
+			memcpy(want + 6, smac, 6);
+			want[12] = kinds[k].family == SL_AF_INET6 ? 0x86 : 0x08;
+			want[13] = kinds[k].family == SL_AF_INET6 ? 0xdd : 0x00;
+			sl_encap_write(&p, want + 14, inner_w, len, hash);
+			memset(got, 0xa5, 14 + ovh);
+			sl_encap_tmpl_apply(&t, got, inner_g, len, hash);
+			assert_memory_equal(got, want, 14 + ovh + len);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +703,7 @@ int main(void)
 	    cmocka_unit_test(test_icmp_ignores_l2_padding),
 	    cmocka_unit_test(test_icmp_short_cap),
 	    cmocka_unit_test(test_icmp_not_ip),
+	    cmocka_unit_test(test_template_matches_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
