@@ -160,6 +160,15 @@ void sl_snapshot_free(struct sl_snapshot *s)
 	rte_free(s);
 }
 
+/* rte_hash_function for the snapshot's VIP hash: must equal sl_vip_hash,
+ * which workers compute inline. */
+static uint32_t vip_hash_func(const void *key, uint32_t len, uint32_t init)
+{
+	RTE_SET_USED(len);
+	RTE_SET_USED(init);
+	return sl_vip_hash(key);
+}
+
 static void vip_key_of(const struct sl_config_vip *v, struct sl_vip_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -299,7 +308,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	 * wants some slack. */
 	hp.entries = RTE_MAX(2 * cfg->nb_vips * 2, 64u);
 	hp.key_len = sizeof(struct sl_vip_key);
-	hp.hash_func = rte_hash_crc;
+	hp.hash_func = vip_hash_func;
 	hp.socket_id = SOCKET_ID_ANY;
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	/* No RW-concurrency flags: the table is complete before it is

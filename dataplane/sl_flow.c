@@ -37,6 +37,7 @@
 
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
 #include <nmmintrin.h>
+#include <smmintrin.h>
 #define SL_FLOW_SSE 1
 #else
 #include <rte_hash_crc.h>
@@ -46,9 +47,6 @@
 #include "sl_flow.h"
 
 #define SL_FLOW_WAYS 8
-/* Initial CRC register; callers reproducing the hash elsewhere use
- * rte_hash_crc(key, 40, SL_FLOW_HASH_SEED). */
-#define SL_FLOW_HASH_SEED 0xffffffffu
 /* Largest timeout that keeps (int32_t)(deadline - now) meaningful. */
 #define SL_FLOW_TIMEOUT_MAX ((uint32_t)INT32_MAX)
 /* 2^28 buckets * 8 ways = 2^31 entries still fits the uint32_t capacity. */
@@ -200,25 +198,6 @@ uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buc
 	return freed;
 }
 
-uint32_t sl_flow_hash(const struct sl_flow_key *k)
-{
-#if SL_FLOW_SSE
-	/* memcpy: the key may sit at any alignment in a caller's struct. */
-	uint64_t w[5];
-	uint64_t crc = SL_FLOW_HASH_SEED;
-
-	memcpy(w, k, sizeof(w));
-	crc = _mm_crc32_u64(crc, w[0]);
-	crc = _mm_crc32_u64(crc, w[1]);
-	crc = _mm_crc32_u64(crc, w[2]);
-	crc = _mm_crc32_u64(crc, w[3]);
-	crc = _mm_crc32_u64(crc, w[4]);
-	return (uint32_t)crc;
-#else
-	return rte_hash_crc(k, sizeof(*k), SL_FLOW_HASH_SEED);
-#endif
-}
-
 /* The bucket index takes the low bits; the signature keeps the whole hash
  * (its low bits are equal within a bucket, the high bits tell entries apart),
  * with bit 0 forced so that 0 can mean empty. */
@@ -297,15 +276,6 @@ static inline int find_way(const struct sl_flow_bucket *bk, const struct sl_flow
 /* Reads the metadata line, which sl_flow_prefetch() has requested a burst
  * earlier; only the first matching way is prefetched (a second match needs a
  * 32-bit signature collision). */
-void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash)
-{
-	const struct sl_flow_bucket *bk = bucket_of(t, hash);
-	unsigned int m = sig_match(bk, sig_of(hash));
-
-	if (m != 0)
-		rte_prefetch0(&bk->e[__builtin_ctz(m)]);
-}
-
 /* Closing flag after a packet with `tcp_flags` on an entry with `flags`:
  * sticky once set, and only for TCP.  Branch-free because the TCP/UDP mix of
  * a burst is unpredictable. */
@@ -366,6 +336,21 @@ static inline unsigned int pick_slot(const struct sl_flow_bucket *bk, uint32_t n
 		*live = 0;
 		return (unsigned int)__builtin_ctz(empty);
 	}
+#if SL_FLOW_SSE
+	/* Time left per way, the minimum across the 8, and the lowest way
+	 * holding it (the same way the scalar loop below picks). */
+	__m128i n = _mm_set1_epi32((int)now);
+	__m128i lo = _mm_sub_epi32(_mm_load_si128((const __m128i *)&bk->deadline[0]), n);
+	__m128i hi = _mm_sub_epi32(_mm_load_si128((const __m128i *)&bk->deadline[4]), n);
+	__m128i mn = _mm_min_epi32(lo, hi);
+
+	mn = _mm_min_epi32(mn, _mm_shuffle_epi32(mn, _MM_SHUFFLE(1, 0, 3, 2)));
+	mn = _mm_min_epi32(mn, _mm_shuffle_epi32(mn, _MM_SHUFFLE(2, 3, 0, 1)));
+	best = (unsigned int)__builtin_ctz(
+	    (unsigned int)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, mn))) |
+	    (unsigned int)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, mn))) << 4);
+	best_left = _mm_cvtsi128_si32(mn);
+#else
 	best_left = (int32_t)(bk->deadline[0] - now);
 	for (unsigned int w = 1; w < SL_FLOW_WAYS; w++) {
 		int32_t left = (int32_t)(bk->deadline[w] - now);
@@ -375,8 +360,23 @@ static inline unsigned int pick_slot(const struct sl_flow_bucket *bk, uint32_t n
 			best = w;
 		}
 	}
+#endif
 	*live = best_left > 0;
 	return best;
+}
+
+void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash, uint32_t now)
+{
+	const struct sl_flow_bucket *bk = bucket_of(t, hash);
+	unsigned int m = sig_match(bk, sig_of(hash));
+	int live;
+
+	/* A likely hit: the entry it will read.  A miss: the entry the insert
+	 * that follows will overwrite (for writing). */
+	if (m != 0)
+		rte_prefetch0(&bk->e[__builtin_ctz(m)]);
+	else
+		__builtin_prefetch(&bk->e[pick_slot(bk, now, &live)], 1, 3);
 }
 
 int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "sl_crc.h"
 #include "sl_parse.h"
 
 struct sl_flow_table;
@@ -61,17 +62,26 @@ uint32_t sl_flow_table_count(const struct sl_flow_table *t, uint32_t now);
  * only. */
 uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets);
 
-/* CRC32c of the whole key (SSE4.2 crc32 instructions). */
-uint32_t sl_flow_hash(const struct sl_flow_key *k);
+/* Initial CRC register of the flow hash; the hash equals
+ * rte_hash_crc(key, 40, SL_FLOW_HASH_SEED). */
+#define SL_FLOW_HASH_SEED 0xffffffffu
+
+/* CRC32c of the whole key (SSE4.2 crc32 instructions), inline. */
+static inline uint32_t sl_flow_hash(const struct sl_flow_key *k)
+{
+	return sl_crc32c_words(k, sizeof(*k) / 8, SL_FLOW_HASH_SEED);
+}
 
 /* Prefetch the bucket for `hash`; call for the whole burst before lookups. */
 void sl_flow_prefetch(const struct sl_flow_table *t, uint32_t hash);
 /* Optional second stage, for the whole burst after sl_flow_prefetch and
- * before the lookups: reads the (by now fetched) bucket metadata and prefetches
- * the entry whose signature matches.  Once the table outgrows the caches this
- * hides the second memory access of a hit (bench_flow, 1M flows: ~133 ->
- * ~99 cycles/pkt); in cache it costs ~4 cycles/pkt.  Worker only. */
-void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash);
+ * before the lookups: reads the (by now fetched) bucket metadata and
+ * prefetches the entry whose signature matches, or on a likely miss the
+ * entry an insert at `now` would overwrite.  Once the table outgrows the
+ * caches this hides the second memory access of a hit (bench_flow, 1M
+ * flows: ~133 -> ~99 cycles/pkt) and of an insert; in cache it costs a few
+ * cycles per packet.  Worker only. */
+void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash, uint32_t now);
 
 /* Look up `k`.  On a hit, refreshes the entry's idle deadline (using
  * tcp_flags: FIN or RST moves a TCP entry to the closing timeout for good),

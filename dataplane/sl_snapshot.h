@@ -18,6 +18,7 @@
 #include <rte_ether.h>
 
 #include "sl_common.h"
+#include "sl_crc.h"
 #include "sl_encap.h"
 #include "sl_parse.h"
 
@@ -38,8 +39,18 @@ struct sl_vip_key {
 	uint16_t port; /* network order */
 	uint8_t proto;
 	uint8_t family;
+	/* Always zero.  32 bytes let rte_hash compare keys with vector
+	 * instructions instead of memcmp. */
+	uint8_t pad[12];
 };
-_Static_assert(sizeof(struct sl_vip_key) == 20, "vip key has no padding");
+_Static_assert(sizeof(struct sl_vip_key) == 32, "vip key has no implicit padding");
+
+/* The VIP hash's hash function; workers compute it inline and look up with
+ * rte_hash_lookup_with_hash_data, the control thread gives it to rte_hash. */
+static inline uint32_t sl_vip_hash(const struct sl_vip_key *k)
+{
+	return sl_crc32c_words(k, sizeof(*k) / 8, 0);
+}
 
 /* A real handle names one incarnation of a real id: the id in the low
  * SL_REAL_ID_BITS bits, the incarnation above.  Flow entries and Maglev tables

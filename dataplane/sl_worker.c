@@ -59,15 +59,17 @@ static inline int vip_lookup(const struct sl_snapshot *snap, const struct sl_flo
 	struct sl_vip_key vk;
 	void *data;
 
+	memset(&vk, 0, sizeof(vk));
 	memcpy(vk.addr, k->dst, sizeof(vk.addr));
 	vk.port = k->dport;
 	vk.proto = k->proto;
 	vk.family = k->family;
-	if (rte_hash_lookup_data(snap->vip_hash, &vk, &data) >= 0)
+	if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) >= 0)
 		return (int)(uintptr_t)data;
 	if (snap->has_any_port) {
 		vk.port = 0;
-		if (rte_hash_lookup_data(snap->vip_hash, &vk, &data) >= 0)
+		if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) >=
+		    0)
 			return (int)(uintptr_t)data;
 	}
 	return -1;
@@ -78,18 +80,18 @@ static inline bool vip_addr(const struct sl_snapshot *snap, const struct sl_flow
 {
 	struct sl_vip_key vk;
 
+	memset(&vk, 0, sizeof(vk));
 	memcpy(vk.addr, k->dst, sizeof(vk.addr));
-	vk.port = 0;
-	vk.proto = 0;
 	vk.family = k->family;
-	return rte_hash_lookup(snap->vip_hash, &vk) >= 0;
+	return rte_hash_lookup_with_hash(snap->vip_hash, &vk, sl_vip_hash(&vk)) >= 0;
 }
 
 /* New-flow choice: the VIP's Maglev table, indexed by a hash of the 5-tuple
- * that is the same on every instance. */
+ * that is the same on every instance (CRC32c with a fixed seed: the value
+ * rte_hash_crc(k, 40, SL_MAGLEV_SEED) gives). */
 static inline uint32_t maglev_pick(const struct sl_vip *vip, const struct sl_flow_key *k)
 {
-	uint32_t h = rte_hash_crc(k, sizeof(*k), SL_MAGLEV_SEED);
+	uint32_t h = sl_crc32c_words(k, sizeof(*k) / 8, SL_MAGLEV_SEED);
 
 	return vip->table[h % vip->table_size];
 }
@@ -290,7 +292,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		 * table outgrows the caches). */
 		for (i = 0; i < cnt; i++)
 			if (likely(verdict[i] == SL_V_OK))
-				sl_flow_prefetch_entry(w->ft, hash[i]);
+				sl_flow_prefetch_entry(w->ft, hash[i], now);
 
 		/* Stage 2: flow table first; the VIP lookup only on a miss. */
 		for (i = 0; i < cnt; i++) {

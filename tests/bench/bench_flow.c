@@ -119,7 +119,7 @@ static void run_hit(struct sl_flow_table *t, const struct sl_flow_key *keys, uin
 		}
 		if (prefetch > 1)
 			for (unsigned int i = 0; i < BURST; i++)
-				sl_flow_prefetch_entry(t, hash[i]);
+				sl_flow_prefetch_entry(t, hash[i], 1);
 		uint64_t t1 = rte_rdtsc();
 
 		for (unsigned int i = 0; i < BURST; i++) {

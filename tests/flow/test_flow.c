@@ -636,7 +636,7 @@ static void test_many_random(void **state)
 			sl_flow_prefetch(t, hash[j]);
 		}
 		for (uint32_t j = 0; j < n; j++)
-			sl_flow_prefetch_entry(t, hash[j]);
+			sl_flow_prefetch_entry(t, hash[j], 1);
 		for (uint32_t j = 0; j < n; j++) {
 			uint32_t id = SL_REAL_NONE;
 
