@@ -316,7 +316,10 @@ int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 	}
 	uint8_t fl = next_flags(bk->e[w].flags, k, tcp_flags);
 
-	bk->e[w].flags = fl;
+	/* Written only when it changes (the first FIN or RST): a hit then
+	 * dirties the metadata line only, not the entry's. */
+	if (unlikely(fl != bk->e[w].flags))
+		bk->e[w].flags = fl;
 	bk->deadline[w] = deadline_of(t, fl, k, now);
 	*real_id = bk->e[w].real_id;
 	t->stats.hits++;

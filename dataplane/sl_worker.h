@@ -22,6 +22,10 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 
+/* Flow tables with more entries than this (72 bytes each: ~2.4 MB) get the
+ * second prefetch stage (sl_flow_prefetch_entry). */
+#define SL_PREFETCH_ENTRIES_MIN 32768
+
 struct sl_counter3 {
 	uint64_t packets;
 	uint64_t bytes;
@@ -76,6 +80,7 @@ struct sl_worker {
 
 	/* dataplane: rw; control: reads stats only */
 	struct sl_flow_table *ft;
+	bool prefetch_entries; /* second prefetch stage: only for tables beyond L2 */
 	struct sl_worker_stats *stats;
 	uint64_t icmp_tokens; /* token bucket, scaled by 1000 */
 	uint32_t icmp_last_ms;
