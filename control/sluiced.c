@@ -34,6 +34,7 @@
 
 #include "sl_config.h"
 #include "sl_ctrl.h"
+#include "sl_placement.h"
 #include "sl_port.h"
 #include "sl_stats.h"
 #include "sl_worker.h"
@@ -261,11 +262,42 @@ static struct rte_mempool *pool_for(struct sluiced *s, int socket, unsigned nb_m
 	return s->pools[idx];
 }
 
+/* NUMA placement (rules in sl_placement.h): port and lcore sockets in, a plan
+ * out, cross-node warnings on stderr.  Main thread. */
+static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsigned n,
+			  struct sl_placement *pl)
+{
+	struct sl_placement_port ports[SL_MAX_PORTS];
+	struct sl_placement_worker workers[SL_MAX_WORKERS];
+	int rc;
+
+	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
+		ports[i].name = s->cfg->ports[i].name;
+		ports[i].socket = rte_eth_dev_socket_id(s->port_ids[i]);
+		ports[i].data = s->cfg->ports[i].role == SL_PORT_DATA;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		workers[i].lcore = lcores[i];
+		workers[i].socket = (int)rte_lcore_to_socket_id(lcores[i]);
+	}
+	rc = sl_placement_plan(ports, s->cfg->nb_ports, workers, n,
+			       (int)rte_lcore_to_socket_id(rte_get_main_lcore()), pl, stderr);
+	if (rc < 0) {
+		LOG(ERR, "NUMA placement: %s", strerror(-rc));
+		return rc;
+	}
+	LOG(INFO, "NUMA: %u socket(s), %u mbuf pool(s), %u cross-node worker/port pair(s)",
+	    rte_socket_count(), pl->nb_pools, pl->nb_warnings);
+	return 0;
+}
+
 static int setup_workers(struct sluiced *s)
 {
 	unsigned lcore, n = 0;
 	unsigned lcores[SL_MAX_WORKERS];
 	const struct sl_config *cfg = s->cfg;
+	struct sl_placement pl;
+	struct rte_mempool *egress_pool = NULL;
 	struct sl_flow_timeouts to = {
 	    .tcp = cfg->tcp_timeout_ms,
 	    .tcp_closing = cfg->tcp_closing_timeout_ms,
@@ -291,6 +323,8 @@ static int setup_workers(struct sluiced *s)
 		LOG(INFO, "single lcore: the main lcore runs the worker");
 	}
 	s->nb_workers = n;
+	if (plan_placement(s, lcores, n, &pl) < 0)
+		return -EINVAL;
 
 	qsz = rte_rcu_qsbr_get_memsize(n);
 	s->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
@@ -300,16 +334,18 @@ static int setup_workers(struct sluiced *s)
 	nb_mbufs = cfg->nb_ports * n * (SL_NB_RXD + SL_NB_TXD + 4 * SL_BURST) + n * 512 + 4096;
 	for (uint32_t i = 0; i < cfg->nb_ports; i++) {
 		uint16_t pid = s->port_ids[i];
-		struct rte_mempool *mp = pool_for(s, rte_eth_dev_socket_id(pid), nb_mbufs);
+		struct rte_mempool *mp = pool_for(s, pl.pool_socket[i], nb_mbufs);
 
 		if (mp == NULL || sl_port_start(pid, (uint16_t)n, mp) < 0)
 			return -EIO;
+		if (pid == s->egress_port)
+			egress_pool = mp;
 		if (cfg->ports[i].role == SL_PORT_KERNEL)
 			kernel_port = pid;
 	}
 
 	for (unsigned i = 0; i < n; i++) {
-		int socket = (int)rte_lcore_to_socket_id(lcores[i]);
+		int socket = pl.worker_socket[i];
 		struct sl_worker *w = sl_worker_create(i, socket, cfg->flow_table_size, &to);
 
 		if (w == NULL) {
@@ -328,7 +364,7 @@ static int setup_workers(struct sluiced *s)
 			if (cfg->ports[p].role == SL_PORT_DATA)
 				w->rx_ports[w->nb_rx_ports++] = pid;
 		}
-		w->pool = pool_for(s, rte_eth_dev_socket_id(s->egress_port), nb_mbufs);
+		w->pool = egress_pool;
 		w->qsbr = s->qsbr;
 		w->snap_ptr = &s->ctrl.snap;
 		w->stop = &g_stop;
