@@ -341,13 +341,15 @@ static inline enum sl_verdict parse_ipv6(const uint8_t *frame, uint32_t len, uin
 static inline bool parse_fast(const uint8_t *frame, uint32_t len, struct sl_pkt_meta *m)
 {
 	const uint8_t *ip = frame + RTE_ETHER_HDR_LEN;
-	uint16_t et = ld16(frame + offsetof(struct rte_ether_hdr, ether_type));
 	uint32_t tot, l3, avail;
+	uint8_t tcp_flags = 0;
+	uint16_t et;
 	const uint8_t *l4;
 	uint8_t proto, flags;
 
 	if (unlikely(len > UINT16_MAX || len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)))
 		return false;
+	et = ld16(frame + offsetof(struct rte_ether_hdr, ether_type));
 	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		uint16_t fo = ld16(ip + offsetof(struct rte_ipv4_hdr, fragment_offset));
 
@@ -372,17 +374,20 @@ static inline bool parse_fast(const uint8_t *frame, uint32_t len, struct sl_pkt_
 		return false;
 	avail = tot - l3;
 	l4 = ip + l3;
-	memset(m, 0, sizeof(*m));
 	if (proto == IPPROTO_TCP) {
-		uint32_t hlen = (uint32_t)(l4[offsetof(struct rte_tcp_hdr, data_off)] >> 4) * 4;
+		uint32_t hlen;
 
-		if (avail < sizeof(struct rte_tcp_hdr) || hlen < sizeof(struct rte_tcp_hdr) ||
-		    hlen > avail)
+		if (avail < sizeof(struct rte_tcp_hdr))
 			return false;
-		m->tcp_flags = l4[offsetof(struct rte_tcp_hdr, tcp_flags)];
+		hlen = (uint32_t)(l4[offsetof(struct rte_tcp_hdr, data_off)] >> 4) * 4;
+		if (hlen < sizeof(struct rte_tcp_hdr) || hlen > avail)
+			return false;
+		tcp_flags = l4[offsetof(struct rte_tcp_hdr, tcp_flags)];
 	} else if (proto != IPPROTO_UDP) {
 		return false;
 	}
+	memset(m, 0, sizeof(*m));
+	m->tcp_flags = tcp_flags;
 	if (l3 == sizeof(struct rte_ipv4_hdr))
 		set_l3_key4(&m->key, ip);
 	else
