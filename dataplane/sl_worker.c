@@ -11,7 +11,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
