@@ -388,22 +388,25 @@ int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 	struct sl_flow_bucket *bk = bucket_of(t, hash);
 	uint32_t sig = sig_of(hash);
 	int w = find_way(bk, k, sig);
-	int live = 0;
+	int live = 0, ret = SL_FLOW_INS_NEW;
 	uint8_t fl = 0;
 
 	t->stats.inserts++;
 	if (w >= 0) {
 		/* Re-point in place: a second copy of the key would shadow it.
 		 * A live flow keeps its closing state; a dead one starts anew. */
-		if (is_live(bk->deadline[w], now))
+		if (is_live(bk->deadline[w], now)) {
 			fl = bk->e[w].flags;
-		else
+			ret = SL_FLOW_INS_EXISTED;
+		} else {
 			t->stats.expired++;
+		}
 	} else {
 		w = (int)pick_slot(bk, now, &live);
-		if (live)
+		if (live) {
 			t->stats.evictions++;
-		else if (bk->sig[w] != 0)
+			ret = SL_FLOW_INS_EVICTED;
+		} else if (bk->sig[w] != 0)
 			t->stats.expired++;
 		bk->sig[w] = sig;
 		/* Only stores to the entry line: a victim's line is usually
@@ -414,5 +417,5 @@ int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 	bk->e[w].real_id = real_id;
 	bk->e[w].flags = fl;
 	bk->deadline[w] = deadline_of(t, fl, k, now);
-	return live;
+	return ret;
 }

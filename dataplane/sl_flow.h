@@ -90,9 +90,14 @@ void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash, uint32
 int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
 		   uint32_t now, uint8_t tcp_flags, uint32_t *real_id);
 
+/* sl_flow_insert results */
+#define SL_FLOW_INS_NEW	    0 /* a free or expired slot took the key */
+#define SL_FLOW_INS_EVICTED 1 /* a live entry of a full bucket gave way */
+#define SL_FLOW_INS_EXISTED 2 /* the key was there and live: re-pointed in place */
+
 /* Insert `k` -> real_id (or re-point an existing entry for `k`).  Never fails:
- * a full bucket gives up its entry closest to expiry.  Returns 1 if a live
- * entry was evicted, 0 otherwise.  Worker only. */
+ * a full bucket gives up its entry closest to expiry.  Returns one of
+ * SL_FLOW_INS_*.  Worker only. */
 int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
 		   uint32_t now, uint8_t tcp_flags, uint32_t real_id);
 

@@ -21,6 +21,14 @@
 #include "sl_parse.h"
 #include "sl_worker.h"
 
+/* What stage 4 of sl_worker_process does with a packet. */
+enum {
+	SL_TODO_NONE = 0, /* dealt with already (dropped, to the kernel, ICMP) */
+	SL_TODO_FORWARD,  /* forward to handle[i] */
+	SL_TODO_NEW,	  /* new flow: take the Maglev slot's backend, insert */
+	SL_TODO_REPIN,	  /* as NEW, for a flow whose backend is gone */
+};
+
 static inline void drop(struct sl_worker *w, struct rte_mbuf *m, enum sl_verdict v)
 {
 	w->stats->drops[v]++;
@@ -85,14 +93,27 @@ static inline bool vip_addr(const struct sl_snapshot *snap, const struct sl_flow
 	return rte_hash_lookup_with_hash(snap->vip_hash, &vk, sl_vip_hash(&vk)) >= 0;
 }
 
-/* New-flow choice: the VIP's Maglev table, indexed by a hash of the 5-tuple
- * that is the same on every instance (CRC32c with a fixed seed: the value
- * rte_hash_crc(k, 40, SL_MAGLEV_SEED) gives). */
-static inline uint32_t maglev_pick(const struct sl_vip *vip, const struct sl_flow_key *k)
+/* New-flow choice: the slot of the VIP's Maglev table for this flow, by a
+ * hash of the 5-tuple that is the same on every instance (CRC32c with a
+ * fixed seed: the value rte_hash_crc(k, 40, SL_MAGLEV_SEED) gives). */
+static inline const uint32_t *maglev_slot(const struct sl_vip *vip, const struct sl_flow_key *k)
 {
 	uint32_t h = sl_crc32c_words(k, sizeof(*k) / 8, SL_MAGLEV_SEED);
 
-	return vip->table[h % vip->table_size];
+	return &vip->table[h % vip->table_size];
+}
+
+static inline uint32_t maglev_pick(const struct sl_vip *vip, const struct sl_flow_key *k)
+{
+	return *maglev_slot(vip, k);
+}
+
+/* What stage 4 will touch for real h: its record (frame head) and its
+ * counters.  With many backends these are not in cache. */
+static inline void prefetch_real(struct sl_worker *w, const struct sl_snapshot *snap, uint32_t h)
+{
+	rte_prefetch0(&snap->reals[SL_REAL_ID(h)]);
+	rte_prefetch0(&w->stats->real[SL_REAL_ID(h)]);
 }
 
 /* May an ICMP error be sent to this flow's source? */
@@ -255,8 +276,12 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		       struct rte_mbuf **pkts, uint16_t n, uint32_t now)
 {
 	struct sl_pkt_meta meta[SL_BURST];
+	const uint32_t *slot[SL_BURST]; /* stage 2 -> 3: the Maglev slot of a new flow */
 	uint32_t hash[SL_BURST];
+	uint32_t handle[SL_BURST]; /* stage 2/3 -> 4: the real to forward to */
+	uint16_t vip_of[SL_BURST]; /* stage 2 -> 3: VIP id of a new flow */
 	uint8_t verdict[SL_BURST];
+	uint8_t todo[SL_BURST];
 	uint16_t base, i, cnt;
 
 	w->stats->rx += n;
@@ -294,13 +319,16 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 				if (likely(verdict[i] == SL_V_OK))
 					sl_flow_prefetch_entry(w->ft, hash[i], now);
 
-		/* Stage 2: flow table first; the VIP lookup only on a miss. */
+		/* Stage 2: decide.  Flow table first; the VIP lookup only on a
+		 * miss, whose Maglev slot is prefetched for stage 3.  Packets
+		 * that are not plain VIP traffic are dealt with here. */
 		for (i = 0; i < cnt; i++) {
 			struct rte_mbuf *m = b[i];
 			const struct sl_pkt_meta *pm = &meta[i];
 			uint32_t h;
 			int vid;
 
+			todo[i] = SL_TODO_NONE;
 			if (unlikely(verdict[i] != SL_V_OK)) {
 				if (verdict[i] == SL_V_TRUNCATED || verdict[i] == SL_V_MALFORMED ||
 				    verdict[i] == SL_V_MULTISEG)
@@ -323,27 +351,61 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 				continue;
 			}
 			if (likely(
-				sl_flow_lookup(w->ft, &pm->key, hash[i], now, pm->tcp_flags, &h)) &&
-			    likely(real_live(snap, h))) {
-				forward(w, snap, in_port, m, pm, h, hash[i], now);
-				continue;
+				sl_flow_lookup(w->ft, &pm->key, hash[i], now, pm->tcp_flags, &h))) {
+				if (likely(real_live(snap, h))) {
+					handle[i] = h;
+					todo[i] = SL_TODO_FORWARD;
+					prefetch_real(w, snap, h);
+					continue;
+				}
+				/* Its backend is gone: choose anew below. */
+				todo[i] = SL_TODO_REPIN;
 			}
-			/* Miss, or the flow's backend is gone: choose anew. */
 			vid = vip_lookup(snap, &pm->key);
 			if (vid < 0) {
 				not_for_us(w, m, SL_V_NO_VIP);
+				todo[i] = SL_TODO_NONE;
 				continue;
 			}
-			h = maglev_pick(&snap->vips[vid], &pm->key);
-			if (unlikely(h == SL_REAL_NONE)) {
-				drop(w, m, SL_V_NO_BACKEND);
-				continue;
-			}
-			sl_flow_insert(w->ft, &pm->key, hash[i], now, pm->tcp_flags, h);
-			w->stats->real[SL_REAL_ID(h)].new_flows++;
-			w->stats->vip_new_flows[vid]++;
-			forward(w, snap, in_port, m, pm, h, hash[i], now);
+			vip_of[i] = (uint16_t)vid;
+			slot[i] = maglev_slot(&snap->vips[vid], &pm->key);
+			rte_prefetch0(slot[i]);
+			todo[i] = todo[i] == SL_TODO_REPIN ? SL_TODO_REPIN : SL_TODO_NEW;
 		}
+
+		/* Stage 3: new flows take their Maglev slot's backend and are
+		 * remembered. */
+		for (i = 0; i < cnt; i++) {
+			uint32_t h;
+			int ins;
+
+			if (likely(todo[i] < SL_TODO_NEW))
+				continue;
+			h = *slot[i];
+			if (unlikely(h == SL_REAL_NONE)) {
+				drop(w, b[i], SL_V_NO_BACKEND);
+				todo[i] = SL_TODO_NONE;
+				continue;
+			}
+			ins =
+			    sl_flow_insert(w->ft, &meta[i].key, hash[i], now, meta[i].tcp_flags, h);
+			/* A flow seen twice in one burst was inserted by its first
+			 * packet: the second is no new flow.  A flow re-pinned off
+			 * a vanished backend is a new flow for its new one. */
+			if (ins != SL_FLOW_INS_EXISTED || todo[i] == SL_TODO_REPIN) {
+				w->stats->real[SL_REAL_ID(h)].new_flows++;
+				w->stats->vip_new_flows[vip_of[i]]++;
+			}
+			handle[i] = h;
+			todo[i] = SL_TODO_FORWARD;
+			prefetch_real(w, snap, h);
+		}
+
+		/* Stage 4: encapsulate and queue, with every backend record and
+		 * counter already on its way to the cache. */
+		for (i = 0; i < cnt; i++)
+			if (todo[i] == SL_TODO_FORWARD)
+				forward(w, snap, in_port, b[i], &meta[i], handle[i], hash[i], now);
 	}
 }
 
