@@ -368,7 +368,6 @@ static int setup_workers(struct sluiced *s)
 		w->qsbr = s->qsbr;
 		w->snap_ptr = &s->ctrl.snap;
 		w->stop = &g_stop;
-		w->tsc_per_ms = s->tsc_hz / 1000;
 		w->icmp_rate = cfg->icmp_rate;
 	}
 	return 0;

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_reciprocal.h>
 
 #include "sl_encap.h"
 #include "sl_flow.h"
@@ -44,6 +45,7 @@ static inline void queue_tx(struct sl_worker *w, uint16_t port, struct rte_mbuf 
 		return;
 	}
 	tb->pkts[tb->n++] = m;
+	w->tx_pending |= 1u << port;
 }
 
 /* Traffic that is not for a VIP goes to the host kernel when an exception
@@ -411,11 +413,16 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 
 void sl_worker_flush(struct sl_worker *w)
 {
-	for (uint16_t p = 0; p < SL_MAX_PORTS; p++) {
+	/* Only the ports something was queued for. */
+	while (w->tx_pending != 0) {
+		uint16_t p = (uint16_t)__builtin_ctz(w->tx_pending);
 		struct sl_txbuf *tb = &w->tx[p];
 		uint16_t sent;
 
-		if (tb->n == 0)
+		w->tx_pending &= w->tx_pending - 1;
+		/* A caller that drained tx[p] itself (tests, benchmarks) may
+		 * have left the bit set. */
+		if (unlikely(tb->n == 0))
 			continue;
 		sent = rte_eth_tx_burst(p, w->txq, tb->pkts, tb->n);
 		w->stats->tx += sent;
@@ -425,6 +432,13 @@ void sl_worker_flush(struct sl_worker *w)
 		}
 		tb->n = 0;
 	}
+}
+
+/* The 32-bit millisecond clock of the flow table and the ICMP rate limit,
+ * from a TSC value: a multiply and shifts, not a 64-bit division per burst. */
+static inline uint32_t now_ms(const struct sl_worker *w, uint64_t tsc)
+{
+	return (uint32_t)rte_reciprocal_divide_u64(tsc, &w->ms_div);
 }
 
 unsigned sl_worker_poll(struct sl_worker *w)
@@ -445,7 +459,7 @@ unsigned sl_worker_poll(struct sl_worker *w)
 
 		if (n == 0)
 			continue;
-		sl_worker_process(w, snap, port, pkts, n, (uint32_t)(start / w->tsc_per_ms));
+		sl_worker_process(w, snap, port, pkts, n, now_ms(w, start));
 		sl_worker_flush(w);
 		w->stats->busy_cycles += rte_rdtsc() - start;
 		total += n;
@@ -466,7 +480,7 @@ unsigned sl_worker_poll(struct sl_worker *w)
 	 * deadlines, an expired entry must be cleared within 24 days or it
 	 * would look live again (sl_flow_table_age). */
 	if ((w->stats->polls & 63) == 0)
-		sl_flow_table_age(w->ft, (uint32_t)(rte_rdtsc() / w->tsc_per_ms), 8);
+		sl_flow_table_age(w->ft, now_ms(w, rte_rdtsc()), 8);
 	/* The snapshot pointer loaded above is not used past this point. */
 	rte_rcu_qsbr_quiescent(w->qsbr, w->id);
 	return total;
@@ -497,6 +511,7 @@ struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entrie
 	w->id = id;
 	w->kernel_port = -1;
 	w->tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
+	w->ms_div = rte_reciprocal_value_u64(w->tsc_per_ms);
 	w->stats = rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
 	w->ft = sl_flow_table_create(flow_entries, socket, to);
 	if (w->stats == NULL || w->ft == NULL) {

@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 #include <rte_ether.h>
+#include <rte_reciprocal.h>
 
 #include "sl_common.h"
 #include "sl_flow.h"
@@ -74,9 +75,10 @@ struct sl_worker {
 	struct rte_mempool *pool;		      /* for ICMP replies */
 	struct rte_rcu_qsbr *qsbr;
 	struct sl_snapshot *const *snap_ptr; /* control: release-stores; dataplane: acquire-loads */
-	const bool *stop; /* control: sets (relaxed store); dataplane: relaxed loads */
-	uint64_t tsc_per_ms;
-	uint32_t icmp_rate; /* too-big replies per second */
+	const bool *stop;    /* control: sets (relaxed store); dataplane: relaxed loads */
+	uint64_t tsc_per_ms; /* set by sl_worker_create */
+	struct rte_reciprocal_u64 ms_div; /* divides by tsc_per_ms */
+	uint32_t icmp_rate;		  /* too-big replies per second */
 
 	/* dataplane: rw; control: reads stats only */
 	struct sl_flow_table *ft;
@@ -84,12 +86,13 @@ struct sl_worker {
 	struct sl_worker_stats *stats;
 	uint64_t icmp_tokens; /* token bucket, scaled by 1000 */
 	uint32_t icmp_last_ms;
+	uint32_t tx_pending;		  /* bit p: tx[p] holds packets */
 	struct sl_txbuf tx[SL_MAX_PORTS]; /* indexed by port id */
 } __rte_cache_aligned;
 
 /* Allocate a worker with its counters and a flow table of `flow_entries` on
  * NUMA `socket`, everything else zero (kernel_port -1).  The caller fills in
- * ports, queues, pool, qsbr, snap_ptr, stop, tsc_per_ms and icmp_rate before
+ * ports, queues, pool, qsbr, snap_ptr, stop and icmp_rate before
  * launching it.  Control/main thread.  NULL on failure (rte_errno set). */
 struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entries,
 				   const struct sl_flow_timeouts *to);

@@ -493,7 +493,6 @@ static void run_case(const struct bcase *c, struct rte_mempool *mp, struct resul
 	if (w == NULL)
 		die("sl_worker_create(%u entries): %s", entries, rte_strerror(rte_errno));
 	w->pool = mp;
-	w->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	w->icmp_rate = 100;
 	rc = sl_ctrl_init(&ctrl, NULL);
 	if (rc < 0)

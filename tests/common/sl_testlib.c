@@ -555,7 +555,6 @@ int sl_test_lb_init(struct sl_test_lb *lb, const char *yaml, struct rte_mempool 
 	w->qsbr = lb->qsbr;
 	w->snap_ptr = &lb->ctrl.snap;
 	w->stop = &lb->stop;
-	w->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	w->icmp_rate = lb->cfg->icmp_rate;
 
 	rc = sl_ctrl_init(&lb->ctrl, lb->qsbr);

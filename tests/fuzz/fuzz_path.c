@@ -90,7 +90,6 @@ static void setup(void)
 	w->pool = pool;
 	w->snap_ptr = &ctrl.snap;
 	w->stop = &stop;
-	w->tsc_per_ms = 1;
 	w->icmp_rate = 1000;
 }
 
