@@ -24,8 +24,10 @@ int sl_port_conf(const struct rte_eth_dev_info *info, uint16_t nb_queues, struct
 	 * hashes a subset (say IP only) still keeps every flow on one queue,
 	 * which is all the per-worker flow tables need. */
 	conf->rx_adv_conf.rss_conf.rss_hf = SL_RSS_WANTED & info->flow_type_rss_offloads;
-	if (conf->rx_adv_conf.rss_conf.rss_hf == 0)
-		return -ENOTSUP;
+	if (conf->rx_adv_conf.rss_conf.rss_hf == 0) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		return SL_PORT_NO_RSS;
+	}
 	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	return 0;
 }
@@ -41,6 +43,11 @@ int sl_port_start(uint16_t port, uint16_t nb_queues, struct rte_mempool *pool)
 	if (rc < 0)
 		goto fail;
 	rc = sl_port_conf(&info, nb_queues, &conf);
+	if (rc == SL_PORT_NO_RSS)
+		RTE_LOG(WARNING, USER1,
+			"sluice: port %u has no RSS: each of its %u queues gets what the device "
+			"or its peer puts there, which must keep every flow on one queue\n",
+			port, nb_queues);
 	if (rc < 0) {
 		RTE_LOG(ERR, USER1,
 			"sluice: port %u: cannot spread %u worker queues (device max rx %u tx %u, "
