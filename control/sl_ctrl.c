@@ -4,7 +4,9 @@
  * Snapshot builder and publisher.  Control thread only.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -57,7 +59,9 @@ static int idmap_init(struct sl_idmap *m, const char *prefix, uint32_t key_len, 
 	m->fifo = rte_zmalloc(NULL, sizeof(*m->fifo) * max, 0);
 	m->seen = rte_zmalloc(NULL, sizeof(*m->seen) * max, 0);
 	m->inc = rte_zmalloc(NULL, sizeof(*m->inc) * max, 0);
-	if (m->map == NULL || m->fifo == NULL || m->seen == NULL || m->inc == NULL)
+	m->born = rte_zmalloc(NULL, sizeof(*m->born) * max, 0);
+	if (m->map == NULL || m->fifo == NULL || m->seen == NULL || m->inc == NULL ||
+	    m->born == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -68,12 +72,19 @@ static void idmap_fini(struct sl_idmap *m)
 	rte_free(m->fifo);
 	rte_free(m->seen);
 	rte_free(m->inc);
+	rte_free(m->born);
 	memset(m, 0, sizeof(*m));
 }
 
 /* Id for `key`, allocating one if it is new; marks it used by build attempt
  * `seq`.  A released id that is reused gets the next incarnation.  Returns
  * the id or -ENOSPC. */
+static void idmap_push_free(struct sl_idmap *m, uint32_t id)
+{
+	m->fifo[(m->fifo_head + m->fifo_len) % m->max] = id;
+	m->fifo_len++;
+}
+
 static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t seq)
 {
 	void *data;
@@ -92,32 +103,64 @@ static int64_t idmap_get(struct sl_idmap *m, const void *key, uint64_t seq)
 		} else {
 			return -ENOSPC;
 		}
-		if (rte_hash_add_key_data(m->map, key, (void *)(uintptr_t)id) < 0)
+		if (rte_hash_add_key_data(m->map, key, (void *)(uintptr_t)id) < 0) {
+			idmap_push_free(m, id);
 			return -ENOSPC;
+		}
+		m->born[id] = seq;
 	}
 	m->seen[id] = seq;
 	return id;
+}
+
+/* Release every id whose seen (born == false) or born (born == true) mark is
+ * below `below`, or equal to `equal`.  Keys are collected first and deleted
+ * afterwards: deleting from an extendable-bucket rte_hash while iterating can
+ * move a not-yet-visited key behind the iterator. */
+static int idmap_release(struct sl_idmap *m, bool born, uint64_t below, uint64_t equal)
+{
+	const void **keys = malloc(sizeof(*keys) * m->max);
+	uint32_t *ids = malloc(sizeof(*ids) * m->max);
+	const void *key;
+	void *data;
+	uint32_t iter = 0, n = 0;
+
+	if (keys == NULL || ids == NULL) {
+		free(keys);
+		free(ids);
+		return -ENOMEM;
+	}
+	while (rte_hash_iterate(m->map, &key, &data, &iter) >= 0) {
+		uint32_t id = (uint32_t)(uintptr_t)data;
+		uint64_t mark = born ? m->born[id] : m->seen[id];
+
+		if (mark < below || mark == equal) {
+			keys[n] = key;
+			ids[n++] = id;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		rte_hash_del_key(m->map, keys[i]);
+		idmap_push_free(m, ids[i]);
+	}
+	free(keys);
+	free(ids);
+	return 0;
 }
 
 /* Release every id last used by a build older than `seq`, the build being
  * published.  Ids marked by a later, unpublished build (a preview) stay. */
 static void idmap_release_unseen(struct sl_idmap *m, uint64_t seq)
 {
-	const void *key;
-	void *data;
-	uint32_t iter = 0;
+	if (idmap_release(m, false, seq, UINT64_MAX) < 0)
+		SL_LOG(WARNING, "out of memory: unused ids kept until the next change");
+}
 
-	while (rte_hash_iterate(m->map, &key, &data, &iter) >= 0) {
-		uint32_t id = (uint32_t)(uintptr_t)data;
-
-		if (m->seen[id] >= seq)
-			continue;
-		/* Deleting during iteration is allowed: the iterator walks slots
-		 * by index and a deleted slot is simply skipped afterwards. */
-		rte_hash_del_key(m->map, key);
-		m->fifo[(m->fifo_head + m->fifo_len) % m->max] = id;
-		m->fifo_len++;
-	}
+/* A build that failed gives back the ids it allocated: nothing uses them. */
+static void idmap_release_born(struct sl_idmap *m, uint64_t seq)
+{
+	if (idmap_release(m, true, 0, seq) < 0)
+		SL_LOG(WARNING, "out of memory: ids of a failed build kept until the next change");
 }
 
 int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr)
@@ -126,10 +169,9 @@ int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr)
 
 	memset(c, 0, sizeof(*c));
 	c->qsbr = qsbr;
-	rc = idmap_init(&c->vip_ids, "sl_vipid", sizeof(struct sl_vip_key), SL_MAX_VIPS);
+	rc = idmap_init(&c->vip_ids, "sl_vipid", sizeof(struct sl_vip_key), SL_VIP_IDS);
 	if (rc == 0)
-		rc =
-		    idmap_init(&c->real_ids, "sl_realid", sizeof(struct sl_real_key), SL_MAX_REALS);
+		rc = idmap_init(&c->real_ids, "sl_realid", sizeof(struct sl_real_key), SL_REAL_IDS);
 	if (rc < 0)
 		sl_ctrl_fini(c);
 	return rc;
@@ -360,6 +402,8 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	return 0;
 fail:
 	SL_LOG(ERR, "snapshot %" PRIu64 " not built: %s", gen, strerror(-rc));
+	idmap_release_born(&c->vip_ids, seq);
+	idmap_release_born(&c->real_ids, seq);
 	if (ids != NULL)
 		for (uint32_t i = 0; i < cfg->nb_vips; i++)
 			free(ids[i].rids);

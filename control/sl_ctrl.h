@@ -27,6 +27,7 @@ struct sl_idmap {
 	uint32_t *fifo;	      /* released ids, oldest first */
 	uint32_t fifo_head, fifo_len;
 	uint64_t *seen; /* per id: build attempt that last used it */
+	uint64_t *born; /* per id: build attempt that allocated it */
 	uint16_t *inc;	/* per id: incarnation, bumped on every reuse */
 };
 

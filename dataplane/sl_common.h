@@ -11,10 +11,15 @@
 
 #define SL_MAX_PORTS   8
 #define SL_MAX_WORKERS 64
-#define SL_MAX_VIPS    1024
+#define SL_MAX_VIPS    1024 /* in one configuration */
 /* A "real" is one backend as seen by one VIP: (VIP, backend address).  Real
  * ids are stable across snapshot generations; flow entries store them. */
-#define SL_MAX_REALS	       131072
+#define SL_MAX_REALS 131072 /* in one configuration */
+/* Id spaces are twice the configuration limits: while a new configuration is
+ * built, the running one still holds its ids, so a reload that replaces
+ * every VIP or backend of a full configuration still finds free ids. */
+#define SL_VIP_IDS	       (2 * SL_MAX_VIPS)
+#define SL_REAL_IDS	       (2 * SL_MAX_REALS)
 #define SL_REAL_NONE	       UINT32_MAX
 #define SL_BURST	       32
 #define SL_MAGLEV_DEFAULT_SIZE 65537

@@ -397,7 +397,8 @@ int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 		 * A live flow keeps its closing state; a dead one starts anew. */
 		if (is_live(bk->deadline[w], now)) {
 			fl = bk->e[w].flags;
-			ret = SL_FLOW_INS_EXISTED;
+			ret = bk->e[w].real_id == real_id ? SL_FLOW_INS_EXISTED
+							  : SL_FLOW_INS_REPOINTED;
 		} else {
 			t->stats.expired++;
 		}

@@ -91,9 +91,10 @@ int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 		   uint32_t now, uint8_t tcp_flags, uint32_t *real_id);
 
 /* sl_flow_insert results */
-#define SL_FLOW_INS_NEW	    0 /* a free or expired slot took the key */
-#define SL_FLOW_INS_EVICTED 1 /* a live entry of a full bucket gave way */
-#define SL_FLOW_INS_EXISTED 2 /* the key was there and live: re-pointed in place */
+#define SL_FLOW_INS_NEW	      0 /* a free or expired slot took the key */
+#define SL_FLOW_INS_EVICTED   1 /* a live entry of a full bucket gave way */
+#define SL_FLOW_INS_EXISTED   2 /* the key was there and live, with this real id: refreshed */
+#define SL_FLOW_INS_REPOINTED 3 /* the key was there and live, with another real id */
 
 /* Insert `k` -> real_id (or re-point an existing entry for `k`).  Never fails:
  * a full bucket gives up its entry closest to expiry.  Returns one of

@@ -58,12 +58,12 @@ static inline uint32_t sl_vip_hash(const struct sl_vip_key *k)
  * (VIP, backend) pair, a flow entry still naming the old pair no longer
  * matches (its incarnation differs) and the flow chooses again instead of
  * following the id to a backend of another VIP. */
-#define SL_REAL_ID_BITS		17
-#define SL_REAL_INC_MAX		0x7ffe /* incarnations 0..0x7ffe; 0x7fff is left to SL_REAL_NONE */
-#define SL_REAL_ID(h)		((h) & (SL_MAX_REALS - 1))
+#define SL_REAL_ID_BITS		18
+#define SL_REAL_INC_MAX		0x3ffe /* incarnations 0..0x3ffe; 0x3fff is left to SL_REAL_NONE */
+#define SL_REAL_ID(h)		((h) & (SL_REAL_IDS - 1))
 #define SL_REAL_INC(h)		((h) >> SL_REAL_ID_BITS)
 #define SL_REAL_HANDLE(id, inc) (((uint32_t)(inc) << SL_REAL_ID_BITS) | (uint32_t)(id))
-_Static_assert(SL_MAX_REALS == 1u << SL_REAL_ID_BITS, "real ids fill SL_REAL_ID_BITS");
+_Static_assert(SL_REAL_IDS == 1u << SL_REAL_ID_BITS, "real ids fill SL_REAL_ID_BITS");
 
 /* sl_real.flags */
 #define SL_REAL_LIVE 0x01 /* exists: established flows keep using it */

@@ -26,8 +26,8 @@
 enum {
 	SL_TODO_NONE = 0, /* dealt with already (dropped, to the kernel, ICMP) */
 	SL_TODO_FORWARD,  /* forward to handle[i] */
-	SL_TODO_NEW,	  /* new flow: take the Maglev slot's backend, insert */
-	SL_TODO_REPIN,	  /* as NEW, for a flow whose backend is gone */
+	SL_TODO_NEW,	  /* new flow, or one whose backend is gone: take the Maglev
+			   * slot's backend, insert */
 };
 
 static inline void drop(struct sl_worker *w, struct rte_mbuf *m, enum sl_verdict v)
@@ -361,18 +361,16 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 					continue;
 				}
 				/* Its backend is gone: choose anew below. */
-				todo[i] = SL_TODO_REPIN;
 			}
 			vid = vip_lookup(snap, &pm->key);
 			if (vid < 0) {
 				not_for_us(w, m, SL_V_NO_VIP);
-				todo[i] = SL_TODO_NONE;
 				continue;
 			}
 			vip_of[i] = (uint16_t)vid;
 			slot[i] = maglev_slot(&snap->vips[vid], &pm->key);
 			rte_prefetch0(slot[i]);
-			todo[i] = todo[i] == SL_TODO_REPIN ? SL_TODO_REPIN : SL_TODO_NEW;
+			todo[i] = SL_TODO_NEW;
 		}
 
 		/* Stage 3: new flows take their Maglev slot's backend and are
@@ -381,7 +379,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 			uint32_t h;
 			int ins;
 
-			if (likely(todo[i] < SL_TODO_NEW))
+			if (likely(todo[i] != SL_TODO_NEW))
 				continue;
 			h = *slot[i];
 			if (unlikely(h == SL_REAL_NONE)) {
@@ -392,9 +390,10 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 			ins =
 			    sl_flow_insert(w->ft, &meta[i].key, hash[i], now, meta[i].tcp_flags, h);
 			/* A flow seen twice in one burst was inserted by its first
-			 * packet: the second is no new flow.  A flow re-pinned off
-			 * a vanished backend is a new flow for its new one. */
-			if (ins != SL_FLOW_INS_EXISTED || todo[i] == SL_TODO_REPIN) {
+			 * packet: the second finds it already pointing here and is
+			 * no new flow.  A flow re-pinned off a vanished backend is
+			 * a new flow for its new one (the insert re-points it). */
+			if (ins != SL_FLOW_INS_EXISTED) {
 				w->stats->real[SL_REAL_ID(h)].new_flows++;
 				w->stats->vip_new_flows[vip_of[i]]++;
 			}

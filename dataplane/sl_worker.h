@@ -51,8 +51,8 @@ struct sl_worker_stats {
 	uint64_t generation;  /* snapshot generation used by the last poll */
 	/* Per real (indexed by real id): a VIP's packets and bytes are the sum
 	 * over its reals, done by whoever reads them, not per packet here. */
-	struct sl_counter3 real[SL_MAX_REALS];
-	uint64_t vip_new_flows[SL_MAX_VIPS]; /* indexed by VIP id */
+	struct sl_counter3 real[SL_REAL_IDS];
+	uint64_t vip_new_flows[SL_VIP_IDS]; /* indexed by VIP id */
 };
 
 /* Where a worker sends packets: one TX buffer per port. */

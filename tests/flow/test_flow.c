@@ -247,6 +247,7 @@ static void test_hash_zero_key(void **state)
 	assert_int_equal(ins(t, &k, 0, SYN, 9), 0);
 	assert_int_equal(sl_flow_table_count(t, 1), 1);
 	assert_int_equal(look(t, &k, 1, ACK), 9);
+	assert_int_equal(ins(t, &k, 2, ACK, 10), SL_FLOW_INS_REPOINTED);
 	assert_int_equal(ins(t, &k, 2, ACK, 10), SL_FLOW_INS_EXISTED);
 	assert_int_equal(sl_flow_table_count(t, 3), 1);
 	sl_flow_table_free(t);
@@ -480,7 +481,7 @@ static void test_reinsert_repoints(void **state)
 	for (uint32_t i = 0; i < 8; i++)
 		ins(t, &k[i], 10, SYN, i);
 	/* The bucket is full: a re-insert must re-point, not evict. */
-	assert_int_equal(ins(t, &k[0], 20, ACK, 100), SL_FLOW_INS_EXISTED);
+	assert_int_equal(ins(t, &k[0], 20, ACK, 100), SL_FLOW_INS_REPOINTED);
 	assert_int_equal(st->evictions, 0);
 	assert_int_equal(sl_flow_table_count(t, 21), 8);
 	assert_int_equal(look(t, &k[0], 21, ACK), 100);
