@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sl_stats.h"
@@ -50,11 +51,89 @@ static const char *proto_str(uint8_t proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
 
+/* Per VIP, then per backend of each VIP.  One pass over the reals (sums per
+ * real and per VIP, and the reals grouped by VIP with a counting sort), so a
+ * full configuration costs O(reals x workers), not O(VIPs x reals). */
+static void print_vips(FILE *f, const struct sl_snapshot *snap, struct sl_worker *const *w,
+		       unsigned nb_workers)
+{
+	uint32_t nr = snap->nb_real_slots, nv = snap->nb_vip_slots;
+	struct sl_counter3 *rc = calloc(nr, sizeof(*rc));
+	struct sl_counter3 *vc = calloc(nv, sizeof(*vc));
+	uint32_t *start = calloc(nv + 1, sizeof(*start));
+	uint32_t *order = calloc(nr ? nr : 1, sizeof(*order));
+	char a[INET6_ADDRSTRLEN];
+
+	if (rc == NULL || vc == NULL || start == NULL || order == NULL) {
+		fprintf(f, "  (per-VIP summary skipped: out of memory)\n");
+		goto out;
+	}
+	for (uint32_t rid = 0; rid < nr; rid++) {
+		const struct sl_real *r = &snap->reals[rid];
+
+		if (!(r->flags & SL_REAL_LIVE) || r->vip_id >= nv)
+			continue;
+		for (unsigned i = 0; i < nb_workers; i++) {
+			rc[rid].packets += w[i]->stats->real[rid].packets;
+			rc[rid].bytes += w[i]->stats->real[rid].bytes;
+			rc[rid].new_flows += w[i]->stats->real[rid].new_flows;
+		}
+		/* A VIP's packets and bytes are the sums over its reals. */
+		vc[r->vip_id].packets += rc[rid].packets;
+		vc[r->vip_id].bytes += rc[rid].bytes;
+		start[r->vip_id + 1]++;
+	}
+	for (uint32_t vid = 0; vid < nv; vid++)
+		start[vid + 1] += start[vid];
+	for (uint32_t rid = 0; rid < nr; rid++) {
+		const struct sl_real *r = &snap->reals[rid];
+
+		if (!(r->flags & SL_REAL_LIVE) || r->vip_id >= nv)
+			continue;
+		order[start[r->vip_id] + (uint32_t)vc[r->vip_id].new_flows++] = rid;
+	}
+	for (uint32_t vid = 0; vid < nv; vid++) {
+		const struct sl_vip *v = &snap->vips[vid];
+
+		if (!v->present)
+			continue;
+		/* new_flows was borrowed as a fill cursor above. */
+		vc[vid].new_flows = 0;
+		for (unsigned i = 0; i < nb_workers; i++)
+			vc[vid].new_flows += w[i]->stats->vip_new_flows[vid];
+		fprintf(f,
+			"  vip %s:%u/%s  packets %" PRIu64 " bytes %" PRIu64 " new_flows %" PRIu64
+			"\n",
+			addr_str(v->key.family, v->key.addr, a, sizeof(a)),
+			(unsigned)rte_be_to_cpu_16(v->key.port), proto_str(v->key.proto),
+			vc[vid].packets, vc[vid].bytes, vc[vid].new_flows);
+		for (uint32_t k = start[vid]; k < start[vid + 1]; k++) {
+			uint32_t rid = order[k];
+			const struct sl_real *r = &snap->reals[rid];
+
+			fprintf(f,
+				"    backend %-39s packets %" PRIu64 " (%5.1f%%) bytes %" PRIu64
+				" new_flows %" PRIu64 "%s\n",
+				addr_str(r->encap.outer_family, r->encap.dst, a, sizeof(a)),
+				rc[rid].packets,
+				vc[vid].packets
+				    ? 100.0 * (double)rc[rid].packets / (double)vc[vid].packets
+				    : 0.0,
+				rc[rid].bytes, rc[rid].new_flows,
+				(r->flags & SL_REAL_NEW) ? "" : " (weight 0)");
+		}
+	}
+out:
+	free(rc);
+	free(vc);
+	free(start);
+	free(order);
+}
+
 void sl_stats_print(FILE *f, const struct sl_snapshot *snap, struct sl_worker *const *w,
 		    unsigned nb_workers, uint64_t tsc_hz)
 {
 	struct sl_totals t;
-	char a[INET6_ADDRSTRLEN];
 
 	sum(w, nb_workers, &t);
 	fprintf(f, "== sluiced: generation %" PRIu64 ", %u worker(s)\n",
@@ -80,50 +159,7 @@ void sl_stats_print(FILE *f, const struct sl_snapshot *snap, struct sl_worker *c
 			(double)tsc_hz / 1e6);
 	if (snap == NULL)
 		return;
-	for (uint32_t vid = 0; vid < snap->nb_vip_slots; vid++) {
-		const struct sl_vip *v = &snap->vips[vid];
-		struct sl_counter3 vc = {0};
-
-		if (!v->present)
-			continue;
-		/* A VIP's packets and bytes are the sums over its reals. */
-		for (uint32_t rid = 0; rid < snap->nb_real_slots; rid++) {
-			if (!(snap->reals[rid].flags & SL_REAL_LIVE) ||
-			    snap->reals[rid].vip_id != vid)
-				continue;
-			for (unsigned i = 0; i < nb_workers; i++) {
-				vc.packets += w[i]->stats->real[rid].packets;
-				vc.bytes += w[i]->stats->real[rid].bytes;
-			}
-		}
-		for (unsigned i = 0; i < nb_workers; i++)
-			vc.new_flows += w[i]->stats->vip_new_flows[vid];
-		fprintf(f,
-			"  vip %s:%u/%s  packets %" PRIu64 " bytes %" PRIu64 " new_flows %" PRIu64
-			"\n",
-			addr_str(v->key.family, v->key.addr, a, sizeof(a)),
-			(unsigned)rte_be_to_cpu_16(v->key.port), proto_str(v->key.proto),
-			vc.packets, vc.bytes, vc.new_flows);
-		for (uint32_t rid = 0; rid < snap->nb_real_slots; rid++) {
-			const struct sl_real *r = &snap->reals[rid];
-			struct sl_counter3 rc = {0};
-
-			if (!(r->flags & SL_REAL_LIVE) || r->vip_id != vid)
-				continue;
-			for (unsigned i = 0; i < nb_workers; i++) {
-				rc.packets += w[i]->stats->real[rid].packets;
-				rc.bytes += w[i]->stats->real[rid].bytes;
-				rc.new_flows += w[i]->stats->real[rid].new_flows;
-			}
-			fprintf(
-			    f,
-			    "    backend %-39s packets %" PRIu64 " (%5.1f%%) bytes %" PRIu64
-			    " new_flows %" PRIu64 "%s\n",
-			    addr_str(r->encap.outer_family, r->encap.dst, a, sizeof(a)), rc.packets,
-			    vc.packets ? 100.0 * (double)rc.packets / (double)vc.packets : 0.0,
-			    rc.bytes, rc.new_flows, (r->flags & SL_REAL_NEW) ? "" : " (weight 0)");
-		}
-	}
+	print_vips(f, snap, w, nb_workers);
 	fflush(f);
 }
 
