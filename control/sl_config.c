@@ -992,6 +992,40 @@ static void check_duplicate_vips(struct ctx *c)
 }
 
 /* Encapsulation vs address families, tunnel sources and Maglev size. */
+/* An IPv6 VIP must get 1280-byte inner packets through the tunnel: IPv6
+ * hosts never lower their path MTU below 1280 (RFC 8200 section 5), so a
+ * packet-too-big advertising less is not acted on and such packets would be
+ * lost.  The outer header of each backend must fit on top of 1280. */
+static void check_vip_mtu(struct ctx *c, uint32_t vi)
+{
+	const struct sl_config *cfg = c->cfg;
+	const struct sl_config_vip *vip = &cfg->vips[vi];
+	const struct vip_aux *va = &c->vaux[vi];
+
+	if (!va->addr_ok || !va->encap_ok || vip->family != SL_AF_INET6)
+		return;
+	for (uint32_t b = 0; b < vip->nb_backends; b++) {
+		const struct sl_config_backend *be = &vip->backends[b];
+		unsigned ovh;
+
+		if (!va->be[b].addr_ok)
+			continue;
+		if (vip->encap == SL_ENCAP_GUE)
+			ovh = (be->family == SL_AF_INET6 ? 40 : 20) + 8;
+		else
+			ovh = 40; /* ip6ip6 (the only other encap an IPv6 VIP may use) */
+		if (cfg->mtu - ovh < MTU_MIN_IPV6) {
+			ERR(c, va->mark,
+			    "vips[%u]: next_hop.mtu %u leaves %u bytes for IPv6 packets inside "
+			    "the %u-byte %s header to %s; IPv6 needs %u (raise next_hop.mtu to at "
+			    "least %u)",
+			    vi, cfg->mtu, cfg->mtu - ovh, ovh, encap_names[vip->encap],
+			    be->addr_str, MTU_MIN_IPV6, MTU_MIN_IPV6 + ovh);
+			return;
+		}
+	}
+}
+
 static void check_vip(struct ctx *c, uint32_t vi, int *ipv6_user)
 {
 	struct sl_config *cfg = c->cfg;
@@ -1108,6 +1142,9 @@ static void cross_check(struct ctx *c)
 		ERR(c, c->mtu_mark,
 		    "next_hop.mtu: %u is below %u, the IPv6 minimum (vips[%d] uses IPv6)", cfg->mtu,
 		    MTU_MIN_IPV6, ipv6_user);
+	else if (!c->mtu_set || c->mtu_ok)
+		for (uint32_t i = 0; i < cfg->nb_vips && !c->nomem; i++)
+			check_vip_mtu(c, i);
 }
 
 static void parse_root(struct ctx *c, yaml_node_t *root)

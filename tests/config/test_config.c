@@ -530,6 +530,20 @@ static const struct err_case cases[] = {
 	  "    backends: [{address: 10.0.1.1}, {address: fd00::10}]\n",
      "t.yaml:6:8: error: next_hop.mtu: 1000 is below 1280, the IPv6 minimum (vips[0] uses "
      "IPv6)\n"},
+    {"mtu leaves an IPv6 VIP less than 1280 inside ip6ip6",
+     BASE "  mtu: 1300\n" TUN
+	  "vips:\n  - address: fd00::1\n    port: 80\n    protocol: tcp\n    encap: ip6ip6\n"
+	  "    backends: [{address: fd00::10}]\n",
+     "t.yaml:11:5: error: vips[0]: next_hop.mtu 1300 leaves 1260 bytes for IPv6 packets inside "
+     "the 40-byte ip6ip6 header to fd00::10; IPv6 needs 1280 (raise next_hop.mtu to at least "
+     "1320)\n"},
+    {"mtu leaves an IPv6 VIP less than 1280 inside GUE over IPv6",
+     BASE "  mtu: 1320\n" TUN
+	  "vips:\n  - address: fd00::1\n    port: 80\n    protocol: tcp\n    encap: gue\n"
+	  "    backends: [{address: 10.0.1.1}, {address: fd00::10}]\n",
+     "t.yaml:11:5: error: vips[0]: next_hop.mtu 1320 leaves 1272 bytes for IPv6 packets inside "
+     "the 48-byte gue header to fd00::10; IPv6 needs 1280 (raise next_hop.mtu to at least "
+     "1328)\n"},
 
     /* tunnel */
     {"source4 is IPv6", BASE "tunnel:\n  source4: fd00::2\n",

@@ -32,7 +32,7 @@
 static const char config[] =
     "ports: [{name: fuzz0, role: data}, {name: fuzz1, role: kernel}]\n"
     "tunnel: {source4: 10.99.0.2, source6: 'fd00:99::2'}\n"
-    "next_hop: {port: fuzz0, mac: '02:00:00:00:00:01', mtu: 1300}\n"
+    "next_hop: {port: fuzz0, mac: '02:00:00:00:00:01', mtu: 1400}\n"
     "flow_table: {size: 1024}\n"
     "icmp: {rate_limit: 1000}\n"
     "maglev: {table_size: 307}\n"

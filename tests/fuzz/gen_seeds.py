@@ -60,7 +60,7 @@ seeds = {
     'v4_frag': eth(0x0800) + ip4(17, b'x' * 16, frag=0x2000 | 0),
     # Larger than the path harness's MTU once encapsulated: the too-big path.
     'v4_tcp_big_df': eth(0x0800) + ip4(6, tcp(40001, 443, 0x10) + b'b' * 1400),
-    'v6_udp_big': eth(0x86dd) + ip6(17, udp(40002, 53, b'c' * 1300)),
+    'v6_udp_big': eth(0x86dd) + ip6(17, udp(40002, 53, b'c' * 1400)),
     'v6_tcp_ext': eth(0x86dd) + ip6(0, ext(60) + ext(6, 16) + tcp(50000, 443, 0x10)),
     'v6_frag': eth(0x86dd) + ip6(44, struct.pack('!BBHI', 17, 0, (100 << 3), 1) + b'y' * 8),
     'icmp4_frag_needed': eth(0x0800) + ip4(1, icmp(3, 4, 1400,
