@@ -35,6 +35,8 @@ static void unique_name(char *buf, size_t len, const char *prefix)
 {
 	static uint32_t seq;
 
+	/* Relaxed: only the values' uniqueness matters, nothing is published
+	 * through the counter. */
 	snprintf(buf, len, "%s%u", prefix, __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 }
 
@@ -181,6 +183,8 @@ void sl_ctrl_fini(struct sl_ctrl *c)
 {
 	struct sl_snapshot *old = c->snap;
 
+	/* Release, like a publish (NULL has no contents to order, but a reader
+	 * must not see the pointer go away before earlier stores). */
 	__atomic_store_n(&c->snap, NULL, __ATOMIC_RELEASE);
 	if (c->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(c->qsbr, RTE_QSBR_THRID_INVALID);
@@ -305,7 +309,6 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	s->build_seq = seq;
 	s->mtu = cfg->mtu;
 	s->egress_port = c->egress_port;
-	s->maglev_seed = SL_MAGLEV_SEED;
 	memcpy(s->next_hop_mac.addr_bytes, cfg->next_hop_mac, RTE_ETHER_ADDR_LEN);
 
 	/* Pass 1: stable ids for every VIP and real of this configuration. */

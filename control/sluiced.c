@@ -41,24 +41,36 @@
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
-/* Set from signal handlers (relaxed atomic stores are async-signal-safe on
- * every platform DPDK supports); read by workers and the control thread. */
+/* Set by the signal handlers (and g_stop by the main thread when start-up
+ * fails); read by workers, the control thread and the main thread.  Relaxed:
+ * each is a lone flag, nothing else is published through it, and lock-free
+ * atomic stores are async-signal-safe. */
 static bool g_stop;
 static bool g_reload;
 
+/* The daemon's state.  Everything here is written by the main thread before
+ * the control thread starts, except where noted. */
 struct sluiced {
 	const char *config_path;
 	unsigned stats_interval; /* seconds, 0 = only at exit */
-	struct sl_config *cfg;	 /* control thread: rw after start */
-	struct sl_ctrl ctrl;
+	/* Control thread: replaces it on reload (after the control thread
+	 * starts, only it reads or writes it). */
+	struct sl_config *cfg;
+	uint32_t nb_ports, nb_vips; /* of the first configuration, for the main thread */
+	struct sl_ctrl ctrl;	    /* control thread after start */
 	struct rte_rcu_qsbr *qsbr;
+	/* Read by the control thread (summaries) and the main thread;
+	 * each worker writes only its own counters. */
 	struct sl_worker *workers[SL_MAX_WORKERS];
 	unsigned nb_workers;
 	uint16_t port_ids[SL_MAX_PORTS]; /* by config port index */
 	uint16_t egress_port;		 /* port id of next_hop.port */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	uint64_t tsc_hz;
-	int ctrl_started; /* main: 0 = running, 1 = first snapshot published, -1 = failed */
+	/* Control thread: release-stores 1 (first snapshot published) or -1
+	 * (failed); main thread: acquire-loads, so it sees the published
+	 * snapshot before it launches the workers. */
+	int ctrl_started;
 };
 
 static void on_signal(int sig)
@@ -112,6 +124,21 @@ static struct sl_config *load_config(const char *path)
 	return cfg;
 }
 
+/* Settings a reload cannot change (they shape ports, queues and memory set
+ * up at start): the name of the first that differs, or NULL. */
+static const char *restart_only_change(const struct sl_config *run, const struct sl_config *new)
+{
+	if (run->nb_ports != new->nb_ports)
+		return "ports";
+	for (uint32_t i = 0; i < run->nb_ports; i++)
+		if (strcmp(run->ports[i].name, new->ports[i].name) != 0 ||
+		    run->ports[i].role != new->ports[i].role)
+			return "ports";
+	if (strcmp(run->next_hop_port, new->next_hop_port) != 0)
+		return "next_hop.port";
+	return NULL;
+}
+
 static void *ctrl_main(void *arg)
 {
 	struct sluiced *s = arg;
@@ -130,11 +157,19 @@ static void *ctrl_main(void *arg)
 		if (__atomic_exchange_n(&g_reload, false, __ATOMIC_RELAXED)) {
 			struct sl_config *cfg = load_config(s->config_path);
 
+			const char *fixed = cfg ? restart_only_change(s->cfg, cfg) : NULL;
+
 			/* A bad file or a failed build keeps the running
 			 * snapshot: the daemon never exits on bad input. */
 			if (cfg == NULL) {
 				LOG(ERR, "reload of %s rejected; keeping generation %" PRIu64,
 				    s->config_path, s->ctrl.generation);
+			} else if (fixed != NULL) {
+				LOG(ERR,
+				    "reload of %s rejected: %s changed, which needs a restart; "
+				    "keeping generation %" PRIu64,
+				    s->config_path, fixed, s->ctrl.generation);
+				sl_config_free(cfg);
 			} else if (sl_ctrl_apply(&s->ctrl, cfg) < 0) {
 				LOG(ERR, "reload of %s not applied; keeping generation %" PRIu64,
 				    s->config_path, s->ctrl.generation);
@@ -142,7 +177,8 @@ static void *ctrl_main(void *arg)
 			} else {
 				LOG(INFO,
 				    "reloaded %s: generation %" PRIu64
-				    " (ports, flow table and ICMP settings need a restart)",
+				    " (flow_table and icmp settings take effect at the next "
+				    "restart)",
 				    s->config_path, s->ctrl.generation);
 				sl_config_free(s->cfg);
 				s->cfg = cfg;
@@ -393,8 +429,16 @@ static void teardown(struct sluiced *s)
 int main(int argc, char **argv)
 {
 	static struct sluiced s;
+	struct sigaction sa = {.sa_handler = on_signal};
 	pthread_t ctrl_tid;
 	int rc, eal_args, ret = 1;
+
+	/* Before anything that takes time: a SIGHUP or SIGINT during start-up
+	 * must not kill the process with its hugepage files in place. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--check-config") == 0) {
@@ -426,10 +470,8 @@ int main(int argc, char **argv)
 	if (s.cfg == NULL)
 		goto out_eal;
 	s.tsc_hz = rte_get_tsc_hz();
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	s.nb_ports = s.cfg->nb_ports;
+	s.nb_vips = s.cfg->nb_vips;
 
 	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
 		goto out;
@@ -441,8 +483,11 @@ int main(int argc, char **argv)
 	/* The source MAC of every encapsulated frame, built into the
 	 * snapshot's per-backend frame heads. */
 	rte_eth_macaddr_get(s.egress_port, (struct rte_ether_addr *)s.ctrl.egress_mac);
-	/* Register every worker before any runs, so that no publish can miss
-	 * a worker that is about to start reading. */
+	/* A worker's QSBR id must be registered before it goes online
+	 * (sl_worker_main); registering them all here keeps that off the
+	 * workers.  A worker that is registered but not yet online does not
+	 * hold up grace periods, and going online takes the current token, so
+	 * it can only see snapshots published after that. */
 	for (unsigned i = 0; i < s.nb_workers; i++)
 		rte_rcu_qsbr_thread_register(s.qsbr, i);
 
@@ -460,13 +505,16 @@ int main(int argc, char **argv)
 		goto out_ctrl;
 	}
 
-	LOG(INFO, "%u worker(s), %u port(s), %u VIP(s); Ctrl-C to stop", s.nb_workers,
-	    s.cfg->nb_ports, s.cfg->nb_vips);
+	LOG(INFO, "%u worker(s), %u port(s), %u VIP(s); Ctrl-C to stop", s.nb_workers, s.nb_ports,
+	    s.nb_vips);
 	for (unsigned i = 0; i < s.nb_workers; i++) {
 		struct sl_worker *w = s.workers[i];
 
-		if (w->lcore != rte_get_main_lcore())
-			rte_eal_remote_launch(sl_worker_main, w, w->lcore);
+		if (w->lcore != rte_get_main_lcore() &&
+		    rte_eal_remote_launch(sl_worker_main, w, w->lcore) != 0) {
+			LOG(ERR, "cannot launch worker %u on lcore %u; stopping", i, w->lcore);
+			__atomic_store_n(&g_stop, true, __ATOMIC_RELAXED);
+		}
 	}
 	if (s.workers[0]->lcore == rte_get_main_lcore())
 		sl_worker_main(s.workers[0]);

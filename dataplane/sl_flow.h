@@ -43,7 +43,8 @@ struct sl_flow_stats {
 
 /* Create a table holding at least `entries` flows (rounded up to a power of
  * two number of buckets), zeroed, on NUMA `socket_id` (SOCKET_ID_ANY ok).
- * Control thread, at start-up.  Returns NULL and sets rte_errno on failure. */
+ * Main or control thread, at start-up.  Returns NULL and sets rte_errno on
+ * failure. */
 struct sl_flow_table *sl_flow_table_create(uint32_t entries, int socket_id,
 					   const struct sl_flow_timeouts *to);
 void sl_flow_table_free(struct sl_flow_table *t);

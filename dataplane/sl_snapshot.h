@@ -104,9 +104,7 @@ struct sl_snapshot {
 	uint16_t mtu;	      /* egress MTU (IP bytes) */
 	uint16_t egress_port; /* DPDK port id the next hop is on */
 	struct rte_ether_addr next_hop_mac;
-	uint32_t maglev_seed; /* seed of the Maglev selection hash (fixed) */
-	uint64_t build_seq;   /* control only: build attempt that made it (id release) */
-	void *mem;	      /* private: owner of the VIP tables (control) */
+	uint64_t build_seq; /* control only: build attempt that made it (id release) */
 };
 
 #endif /* SL_SNAPSHOT_H */

@@ -73,15 +73,18 @@ static inline int vip_lookup(const struct sl_snapshot *snap, const struct sl_flo
 	vk.port = k->dport;
 	vk.proto = k->proto;
 	vk.family = k->family;
-	if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) >= 0)
-		return (int)(uintptr_t)data;
-	if (snap->has_any_port) {
+	if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) < 0) {
+		if (!snap->has_any_port)
+			return -1;
 		vk.port = 0;
-		if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) >=
+		if (rte_hash_lookup_with_hash_data(snap->vip_hash, &vk, sl_vip_hash(&vk), &data) <
 		    0)
-			return (int)(uintptr_t)data;
+			return -1;
 	}
-	return -1;
+	/* The hash also holds address markers (SL_VIP_ADDR_MARK) under protocol
+	 * 0, which no parsed TCP/UDP key has; refuse anything that is not a
+	 * VIP id all the same. */
+	return (uintptr_t)data < snap->nb_vip_slots ? (int)(uintptr_t)data : -1;
 }
 
 /* Is the destination address of this fragment one of our VIPs? */

@@ -75,8 +75,9 @@ struct sl_worker {
 	struct rte_mempool *pool;		      /* for ICMP replies */
 	struct rte_rcu_qsbr *qsbr;
 	struct sl_snapshot *const *snap_ptr; /* control: release-stores; dataplane: acquire-loads */
-	const bool *stop;    /* control: sets (relaxed store); dataplane: relaxed loads */
-	uint64_t tsc_per_ms; /* set by sl_worker_create */
+	const bool
+	    *stop; /* signal handler or main thread: sets (relaxed); dataplane: relaxed loads */
+	uint64_t tsc_per_ms;		  /* set by sl_worker_create */
 	struct rte_reciprocal_u64 ms_div; /* divides by tsc_per_ms */
 	uint32_t icmp_rate;		  /* too-big replies per second */
 
