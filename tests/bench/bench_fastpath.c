@@ -54,6 +54,7 @@
 #include <rte_mempool.h>
 #include <rte_tcp.h>
 
+#include "sl_eal_cleanup.h"
 #include "sl_config.h"
 #include "sl_ctrl.h"
 #include "sl_flow.h"
@@ -651,6 +652,7 @@ int main(int argc, char **argv)
 	rc = n_eal > 1 ? rte_eal_init(n_eal, argv) : rte_eal_init((int)RTE_DIM(def), def);
 	if (rc < 0)
 		die("EAL init failed: %s", rte_strerror(rte_errno));
+	sl_eal_cleanup_at_exit();
 
 	mp = rte_pktmbuf_pool_create("bench_fp", 2 * RING_SIZE - 1, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());

@@ -29,6 +29,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
+#include "sl_eal_cleanup.h"
 #include "sl_flow.h"
 
 #define RUNS	    5
@@ -291,6 +292,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_flow: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	sl_eal_cleanup_at_exit();
 	fprintf(stderr, "# TSC %" PRIu64 " Hz, burst %d, %d runs of %u packets\n", rte_get_tsc_hz(),
 		BURST, RUNS, OPS_PER_RUN);
 	for (size_t i = 0; i < RTE_DIM(sizes) && ret == 0; i++) {

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "sl_parse.h"
+#include "sl_eal_cleanup.h"
 #include "sl_testlib.h"
 
 const uint8_t SL_TEST_MAC_LB[6] = {0x02, 0x00, 0x00, 0x00, 0x01, 0x00};
@@ -60,7 +61,9 @@ int sl_test_eal_init(const char *prog, const char *const *extra_args)
 		argv[argc++] = (char *)(uintptr_t)extra_args[i];
 	}
 	argv[argc] = NULL;
-	if (rte_eal_init(argc, argv) < 0) {
+	if (rte_eal_init(argc, argv) >= 0) {
+		sl_eal_cleanup_at_exit();
+	} else {
 		fprintf(stderr, "%s: EAL init failed: %s\n", base, rte_strerror(rte_errno));
 		return -1;
 	}

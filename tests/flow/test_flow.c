@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 #include <rte_memory.h>
 
+#include "sl_eal_cleanup.h"
 #include "sl_flow.h"
 
 #define TCP 6
@@ -702,7 +703,10 @@ static int eal_setup(void **state)
 
 	(void)state;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=sl_test_flow_%d", (int)getpid());
-	return rte_eal_init((int)RTE_DIM(argv), argv) < 0 ? -1 : 0;
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	sl_eal_cleanup_at_exit();
+	return 0;
 }
 
 static int eal_teardown(void **state)

@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "sl_config.h"
+#include "sl_eal_cleanup.h"
 #include "sl_ctrl.h"
 #include "sl_worker.h"
 
@@ -79,6 +80,7 @@ static void setup(void)
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=sl_fuzz_path_%d", (int)getpid());
 	CHECK(rte_eal_init((int)RTE_DIM(argv) - 1, argv) >= 0);
+	sl_eal_cleanup_at_exit();
 	CHECK(sl_config_parse(config, strlen(config), d.file, &d, &cfg) == 0);
 	pool = rte_pktmbuf_pool_create("fuzz_pool", 511, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	w = sl_worker_create(0, 0, cfg->flow_table_size, &to);
