@@ -28,12 +28,69 @@ struct sl_config_port {
 	enum sl_port_role role;
 };
 
+/* Operator's (admin) state of a backend: `state:` in the file, and the CLI's
+ * `backend enable|disable|drain`.  Health is separate and never written here. */
+enum sl_admin_state {
+	SL_ADMIN_ENABLED = 0, /* "enabled": takes new flows when healthy */
+	SL_ADMIN_DISABLED,    /* "disabled": no traffic at all; its flows move */
+	SL_ADMIN_DRAINING,    /* "draining": no new flows; existing flows stay until
+			       * they end or the VIP's drain_timeout passes */
+};
+
+enum sl_pool {
+	SL_POOL_PRIMARY = 0, /* "primary" */
+	SL_POOL_BACKUP,	     /* "backup": new flows only while the primary is short */
+	SL_NB_POOLS,
+};
+
 struct sl_config_backend {
 	uint8_t addr[16];
 	uint8_t family;	    /* SL_AF_INET / SL_AF_INET6 */
 	char addr_str[48];  /* canonical text form (inet_ntop): the Maglev identity */
 	uint32_t weight;    /* 0..65535; 0 = no new flows */
+	enum sl_admin_state state; /* `state:` (default enabled) */
+	enum sl_pool pool;	   /* `pool:` (default primary) */
 	unsigned line, col; /* where it was defined, for messages */
+};
+
+enum sl_hc_kind {
+	SL_HC_NONE = 0, /* "none": always healthy */
+	SL_HC_TCP,	/* "tcp": connect() succeeds */
+	SL_HC_HTTP,	/* "http": GET answers the expected status (and body substring) */
+	SL_HC_UDP,	/* "udp": a request datagram gets the expected reply */
+};
+
+#define SL_HC_TEXT_MAX 256
+
+/* `health:` of a VIP: how each of its backends is checked.  Checks with the
+ * same backend address and the same settings are run once, however many VIPs
+ * share them. */
+struct sl_config_health {
+	enum sl_hc_kind kind; /* `type:` (default tcp; none when the VIP's port is any and no port is set) */
+	uint16_t port;	      /* `port:` (default: the VIP's port) */
+	uint32_t interval_ms; /* `interval:` (default 2s) */
+	uint32_t timeout_ms;  /* `timeout:` (default 1s; must be <= interval) */
+	uint32_t jitter_ms;   /* `jitter:` (default interval / 10; < interval) */
+	uint8_t rise;	      /* `rise:` successes to come up (default 2), 1..100 */
+	uint8_t fall;	      /* `fall:` failures to go down (default 3), 1..100 */
+	/* http */
+	char path[SL_HC_TEXT_MAX];	  /* `path:` (default "/") */
+	char host[SL_HC_TEXT_MAX];	  /* `host:` Host header (default: the backend's address) */
+	uint16_t status;		  /* `status:` expected HTTP status (default 200) */
+	char body[SL_HC_TEXT_MAX];	  /* `body:` substring the body must contain ("" = any) */
+	/* udp */
+	char send[SL_HC_TEXT_MAX];   /* `send:` request payload (required for udp) */
+	char expect[SL_HC_TEXT_MAX]; /* `expect:` the reply must start with this ("" = any reply) */
+};
+
+enum sl_panic_mode {
+	SL_PANIC_OPEN = 0, /* "open": spread over every enabled backend of the pool, healthy or not */
+	SL_PANIC_CLOSED,   /* "closed": only the survivors */
+};
+
+enum sl_when_empty {
+	SL_EMPTY_DROP = 0,	/* "drop": count and drop */
+	SL_EMPTY_UNREACHABLE, /* "unreachable": count, drop, answer ICMP (v6) unreachable (rate-limited) */
 };
 
 struct sl_config_vip {
@@ -45,6 +102,16 @@ struct sl_config_vip {
 	enum sl_encap_kind encap;
 	uint16_t gue_port;   /* host order, GUE only (default 6080) */
 	uint32_t table_size; /* Maglev M for this VIP (default: maglev.table_size) */
+	struct sl_config_health health;
+	uint32_t slow_start_ms;	       /* `slow_start:` 0 = off (default 0) */
+	uint32_t drain_timeout_ms;     /* `drain_timeout:` (default 300s) */
+	uint8_t backup_threshold_pct;  /* `backup_threshold:` 0..100% (default 50%) */
+	uint8_t backup_hysteresis_pct; /* `backup_hysteresis:` 0..100% (default 10%) */
+	uint8_t panic_threshold_pct;   /* `panic_threshold:` 0..100% (default 30%; 0% = never) */
+	enum sl_panic_mode panic_mode; /* `panic_mode:` (default open) */
+	uint16_t bounded_load_pct;     /* `bounded_load:` 0 = off, else 101..1000 (%) */
+	uint32_t bounded_load_window_ms; /* `bounded_load_window:` (default 1s) */
+	enum sl_when_empty when_empty;	 /* `when_empty:` (default drop) */
 	struct sl_config_backend *backends;
 	uint32_t nb_backends;
 	unsigned line, col;
@@ -67,6 +134,15 @@ struct sl_config {
 	uint32_t maglev_size;		 /* maglev.table_size (default 65537) */
 	uint32_t
 	    icmp_rate; /* icmp.rate_limit: too-big replies per second per worker (default 100) */
+	/* control: */
+	char control_socket[108];   /* control.socket (default /run/sluice/sluiced.sock) */
+	char admin_group[SL_NAME_MAX]; /* control.admin_group: may change state ("" = root and owner only) */
+	char read_group[SL_NAME_MAX];  /* control.read_group: may read ("" = root and owner only) */
+	char state_file[256];	       /* control.state_file (default: the config path + ".state") */
+	uint32_t history;	       /* control.history: generations kept (default 64) */
+	/* guard: limits of `config apply --guard` */
+	uint32_t guard_backends_down; /* guard.backends_down: more newly down backends roll back (default 0) */
+	uint64_t guard_drops_per_s;   /* guard.drops_per_second: drop-rate increase that rolls back (default 100) */
 	struct sl_config_vip *vips;
 	uint32_t nb_vips;
 };
@@ -90,5 +166,54 @@ int sl_config_load(const char *path, struct sl_diag *diag, struct sl_config **ou
 int sl_config_parse(const char *text, size_t len, const char *name, struct sl_diag *diag,
 		    struct sl_config **out);
 void sl_config_free(struct sl_config *c);
+
+/* Deep copy (vips and their backends).  NULL on allocation failure. */
+struct sl_config *sl_config_dup(const struct sl_config *c);
+
+/* Write `c` as YAML in the file's own syntax, every key explicit (defaults
+ * included), so that sl_config_parse of the text gives back an equal
+ * configuration (sl_config_equal).  Used for the state file, `config show`
+ * and generation history.  Returns a malloc'd NUL-terminated string, or NULL
+ * on allocation failure.  `header` (may be NULL) is written first as comment
+ * lines. */
+char *sl_config_to_yaml(const struct sl_config *c, const char *header);
+
+/* Same content?  (Positions line/col are ignored.) */
+bool sl_config_equal(const struct sl_config *a, const struct sl_config *b);
+
+/* Index of the VIP (address, port (host order, 0 = any), proto) or -1. */
+int sl_config_find_vip(const struct sl_config *c, uint8_t family, const uint8_t addr[16],
+		       uint16_t port, uint8_t proto);
+/* Index of backend `addr` in VIP v, or -1. */
+int sl_config_find_backend(const struct sl_config_vip *v, uint8_t family, const uint8_t addr[16]);
+
+/* Human-readable differences from a to b, one change per line
+ * ("+ vip 10.0.0.1:80/tcp", "~ vip 10.0.0.1:80/tcp backend 10.1.1.1 weight 100 -> 50",
+ * "- vip ...", settings by their config key), in a stable order.  Returns a
+ * malloc'd string ("" when equal) or NULL on allocation failure. */
+char *sl_config_diff(const struct sl_config *a, const struct sl_config *b);
+
+/* Parse one VIP (a YAML or JSON mapping with the keys of a `vips:` entry,
+ * backends included) or one backend (the keys of a `backends:` entry), as
+ * the CLI sends them.  Defaults come from `cfg` (e.g. maglev.table_size);
+ * errors go to diag with `name` as FILE.  The VIP's backends array is
+ * malloc'd (free with sl_config_vip_clear).  Checks that need the whole
+ * configuration (duplicates, tunnel sources, MTU) are not done here: the
+ * caller validates the configuration it builds.  0 or -EINVAL / -ENOMEM. */
+int sl_config_parse_vip(const char *text, const char *name, const struct sl_config *cfg,
+			struct sl_diag *diag, struct sl_config_vip *out);
+int sl_config_parse_backend(const char *text, const char *name, struct sl_diag *diag,
+			    struct sl_config_backend *out);
+void sl_config_vip_clear(struct sl_config_vip *v);
+/* Apply a mapping of VIP setting keys (everything but address, port,
+ * protocol and backends) over *v; keys not given keep their value.  On error
+ * *v is unchanged.  0 or -EINVAL. */
+int sl_config_vip_update(struct sl_config_vip *v, const char *text, const char *name,
+			 struct sl_diag *diag);
+
+/* Names as the file spells them (and the CLI prints them). */
+const char *sl_admin_state_name(enum sl_admin_state s);
+const char *sl_pool_name(enum sl_pool p);
+const char *sl_hc_kind_name(enum sl_hc_kind k);
 
 #endif /* SL_CONFIG_H */

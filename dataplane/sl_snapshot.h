@@ -66,8 +66,8 @@ static inline uint32_t sl_vip_hash(const struct sl_vip_key *k)
 _Static_assert(SL_REAL_IDS == 1u << SL_REAL_ID_BITS, "real ids fill SL_REAL_ID_BITS");
 
 /* sl_real.flags */
-#define SL_REAL_LIVE 0x01 /* exists: established flows keep using it */
-#define SL_REAL_NEW  0x02 /* may take new flows (weight > 0) */
+#define SL_REAL_LIVE 0x01 /* established flows keep using it (not down, disabled or drained) */
+#define SL_REAL_NEW  0x02 /* may take new flows (informational: the table decides) */
 
 /* One backend as seen by one VIP.  Indexed by real id, which is stable across
  * generations (flow entries store its handle). */
@@ -81,15 +81,30 @@ struct sl_real {
 	uint16_t vip_id;	      /* counters and validation */
 	struct sl_encap_tmpl tmpl;    /* Ethernet + outer headers, prebuilt */
 	struct sl_encap_params encap; /* outer header parameters (slow paths, summaries) */
+	/* Bounded load (second line: new flows of bounded VIPs only read it):
+	 * this real's cap on new flows per window, as a 16.16 fraction of the
+	 * VIP's new flows in the window: c * weight / usable weight. */
+	uint32_t bl_share;
 } __rte_aligned(64);
+
+/* sl_vip.flags */
+#define SL_VIP_BOUNDED	   0x01 /* bounded load: walk `order` past reals over their cap */
+#define SL_VIP_UNREACHABLE 0x02 /* no backend: answer ICMP unreachable (rate-limited) */
 
 struct sl_vip {
 	struct sl_vip_key key;
 	uint32_t id;	       /* stable across generations: counter index */
 	uint32_t table_size;   /* Maglev M, prime */
-	const uint32_t *table; /* M real handles; SL_REAL_NONE when no backend takes new flows */
+	const uint32_t *table; /* M real handles: the slot's owner under the current
+				* health and admin view; SL_REAL_NONE when nothing is usable */
+	/* SL_VIP_BOUNDED only, else NULL: M * SL_MAGLEV_LAYERS real handles, the
+	 * slot's usable choices in preference order (order[j*4] == table[j]),
+	 * padded with SL_REAL_NONE. */
+	const uint32_t *order;
+	uint32_t bl_window_ms; /* bounded-load window */
 	uint32_t nb_reals;
 	uint8_t present;
+	uint8_t flags; /* SL_VIP_* */
 };
 
 struct sl_snapshot {

@@ -19,7 +19,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
 	meson ninja-build pkg-config
 	gcc clang llvm libclang-rt-14-dev clang-format
-	libcmocka-dev libyaml-dev libbpf-dev libxdp-dev libnuma-dev
+	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
 	python3 python3-pyelftools
 	iproute2 valgrind tshark
 )

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * Health checker: runs on the control thread with non-blocking kernel
+ * sockets, never on a worker.  Targets are deduplicated: one (address,
+ * settings) pair is checked once however many VIPs reference it.
+ *
+ * Timing contract (unit-tested with an injected clock): a target is checked
+ * every interval_ms, each check started up to jitter_ms early (never late),
+ * with a first check at a per-target phase inside the first interval so that
+ * the checks of many backends do not fire together.  A check that has not
+ * succeeded after timeout_ms fails.  After `fall` consecutive failures the
+ * target is down, after `rise` consecutive successes it is up.  So a backend
+ * that stops answering at time t is declared down by
+ * t + interval * fall + timeout at the latest.
+ *
+ * Initial state: a target added while the checker is "starting" (before
+ * sl_health_started) is up until proven down, so a restart does not drop
+ * traffic; one added later starts down and is up after its first success
+ * (checked at once).
+ */
+#ifndef SL_HEALTH_H
+#define SL_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sl_config.h"
+
+struct sl_health;
+
+/* What is checked: a backend address and the VIP's settings with the port
+ * resolved.  Two equal specs (memcmp of the whole, zeroed struct) are one
+ * target. */
+struct sl_hc_spec {
+	uint8_t family;
+	uint8_t addr[16];
+	struct sl_config_health hc; /* hc.port != 0 unless kind == SL_HC_NONE */
+};
+
+/* What the checker knows about a target. */
+struct sl_hc_status {
+	bool up;
+	bool checked;	       /* at least one check finished */
+	uint32_t rise_count;   /* consecutive successes */
+	uint32_t fall_count;   /* consecutive failures */
+	uint64_t checks;       /* checks finished */
+	uint64_t failures;     /* of those, failed */
+	uint64_t transitions;  /* up <-> down changes (flapping) */
+	uint64_t last_ms;      /* when the last check finished */
+	uint32_t last_latency_us; /* of the last successful check */
+	char last_result[96]; /* "ok", "connection refused", "timeout", "status 503", ... */
+};
+
+/*
+ * A check kind: how one check runs.  Called on the control thread only.
+ * start() begins a check and returns a non-blocking fd to wait on (and the
+ * events: EPOLLIN/EPOLLOUT) or -1 with *done set to 1 and the result filled
+ * when it completed (or failed) at once.  step() is called when the fd is
+ * ready; it returns 0 to keep waiting (updating *events), 1 when finished
+ * (result in *ok and msg).  stop() closes the fd and frees per-check state.
+ * Tests replace the ops to drive results by hand.
+ */
+struct sl_hc_ops {
+	int (*start)(void **ctx, const struct sl_hc_spec *spec, uint32_t *events, int *done,
+		     bool *ok, char *msg, size_t msg_len);
+	int (*step)(void *ctx, uint32_t revents, uint32_t *events, bool *ok, char *msg,
+		    size_t msg_len);
+	void (*stop)(void *ctx);
+};
+
+/* Clock in milliseconds (monotonic); NULL = CLOCK_MONOTONIC. */
+typedef uint64_t (*sl_health_clock_fn)(void *arg);
+
+/* Called when a target changes between up and down (control thread). */
+typedef void (*sl_health_change_fn)(void *arg, int target, bool up);
+
+/* Create a checker.  ops[kind] may be NULL for the built-in kinds.  Returns
+ * NULL on failure (errno). */
+struct sl_health *sl_health_create(sl_health_clock_fn clock, void *clock_arg,
+				   sl_health_change_fn on_change, void *change_arg,
+				   const struct sl_hc_ops *const ops[4]);
+void sl_health_free(struct sl_health *h);
+
+/* Targets added from now on start down (see above). */
+void sl_health_started(struct sl_health *h);
+
+/* Reference the target for `spec` (creating it, or taking one more reference
+ * on an existing one: its state is kept).  Returns a target id >= 0 or
+ * -errno. */
+int sl_health_ref(struct sl_health *h, const struct sl_hc_spec *spec);
+/* Drop one reference; the last one stops and forgets the target. */
+void sl_health_unref(struct sl_health *h, int target);
+
+/* An fd (epoll) that becomes readable when sl_health_run has work; the
+ * caller adds it to its own event loop. */
+int sl_health_fd(const struct sl_health *h);
+/* Start due checks, advance the ones in flight, time out late ones.  Returns
+ * milliseconds until the next thing it must do (for the caller's poll
+ * timeout). */
+uint32_t sl_health_run(struct sl_health *h);
+
+bool sl_health_up(const struct sl_health *h, int target);
+const struct sl_hc_status *sl_health_status(const struct sl_health *h, int target);
+const struct sl_hc_spec *sl_health_spec(const struct sl_health *h, int target);
+/* Number of distinct targets. */
+unsigned sl_health_count(const struct sl_health *h);
+
+/* Built-in ops (exposed for tests that wrap them). */
+extern const struct sl_hc_ops sl_hc_tcp_ops, sl_hc_http_ops, sl_hc_udp_ops;
+
+#endif /* SL_HEALTH_H */
