@@ -211,6 +211,13 @@ void sl_config_vip_clear(struct sl_config_vip *v);
 int sl_config_vip_update(struct sl_config_vip *v, const char *text, const char *name,
 			 struct sl_diag *diag);
 
+/* "ADDR:PORT/PROTO" ("10.0.0.1:80/tcp", "[fd00::1]:443/tcp", port "any"):
+ * how messages, the CLI and diffs name a VIP. */
+void sl_config_vip_ref(const struct sl_config_vip *v, char *buf, size_t len);
+/* Parse such a reference; 0 or -EINVAL.  *port in host order, 0 = any. */
+int sl_config_parse_vip_ref(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port,
+			    uint8_t *proto);
+
 /* Names as the file spells them (and the CLI prints them). */
 const char *sl_admin_state_name(enum sl_admin_state s);
 const char *sl_pool_name(enum sl_pool p);

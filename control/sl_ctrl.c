@@ -171,6 +171,9 @@ int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr)
 
 	memset(c, 0, sizeof(*c));
 	c->qsbr = qsbr;
+	c->layers = calloc(SL_VIP_IDS * SL_NB_POOLS, sizeof(*c->layers));
+	if (c->layers == NULL)
+		return -ENOMEM;
 	rc = idmap_init(&c->vip_ids, "sl_vipid", sizeof(struct sl_vip_key), SL_VIP_IDS);
 	if (rc == 0)
 		rc = idmap_init(&c->real_ids, "sl_realid", sizeof(struct sl_real_key), SL_REAL_IDS);
@@ -191,6 +194,12 @@ void sl_ctrl_fini(struct sl_ctrl *c)
 	sl_snapshot_free(old);
 	idmap_fini(&c->vip_ids);
 	idmap_fini(&c->real_ids);
+	if (c->layers != NULL)
+		for (uint32_t i = 0; i < SL_VIP_IDS * SL_NB_POOLS; i++)
+			if (c->layers[i].valid)
+				sl_maglev_layers_free(&c->layers[i].layers);
+	free(c->layers);
+	c->layers = NULL;
 }
 
 void sl_snapshot_free(struct sl_snapshot *s)
@@ -198,8 +207,10 @@ void sl_snapshot_free(struct sl_snapshot *s)
 	if (s == NULL)
 		return;
 	if (s->vips != NULL)
-		for (uint32_t i = 0; i < s->nb_vip_slots; i++)
+		for (uint32_t i = 0; i < s->nb_vip_slots; i++) {
 			rte_free((void *)(uintptr_t)s->vips[i].table);
+			rte_free((void *)(uintptr_t)s->vips[i].order);
+		}
 	rte_hash_free(s->vip_hash);
 	rte_free(s->vips);
 	rte_free(s->reals);
@@ -240,52 +251,200 @@ static void encap_of(const struct sl_config *cfg, const struct sl_config_vip *v,
 	memcpy(e->dst, b->addr, 16);
 }
 
-static int build_vip(struct sl_snapshot *s, const struct sl_config *cfg,
-		     const struct sl_config_vip *v, uint32_t vid, const uint32_t *handles)
+/* Hash of what a pool's fallback orders depend on. */
+static uint64_t pool_key(const struct sl_config_vip *v, enum sl_pool pool, uint32_t m)
 {
-	struct sl_maglev_backend *mb = NULL;
-	uint32_t *table = NULL;
+	uint64_t h = 0xcbf29ce484222325ull ^ m;
+
+	for (uint32_t i = 0; i < v->nb_backends; i++) {
+		const struct sl_config_backend *b = &v->backends[i];
+
+		if (b->pool != pool)
+			continue;
+		for (const char *p = b->addr_str; *p; p++)
+			h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+		h = (h ^ b->weight ^ 0x100u) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Fallback orders of one pool, from the cache or built now. */
+static const struct sl_maglev_layers *pool_layers(struct sl_ctrl *c, uint32_t vid,
+						  const struct sl_config_vip *v, enum sl_pool pool,
+						  const struct sl_maglev_backend *mb, uint32_t n,
+						  uint32_t m, int *rc)
+{
+	struct sl_layers_cache *lc = &c->layers[vid * SL_NB_POOLS + pool];
+	uint64_t key = pool_key(v, pool, m);
+
+	*rc = 0;
+	if (lc->valid && lc->key == key && lc->layers.m == m && lc->layers.n == n)
+		return &lc->layers;
+	if (lc->valid)
+		sl_maglev_layers_free(&lc->layers);
+	lc->valid = false;
+	*rc = sl_maglev_layers_build(mb, n, m, &lc->layers);
+	if (*rc < 0)
+		return NULL;
+	lc->key = key;
+	lc->valid = true;
+	return &lc->layers;
+}
+
+/* The VIP's table (and, with bounded load, its per-slot choices) for the
+ * serving pool under the view's verdicts. */
+static int build_vip(struct sl_ctrl *c, struct sl_snapshot *s, const struct sl_config *cfg,
+		     const struct sl_config_vip *v, uint32_t vid, const uint32_t *handles,
+		     const struct sl_vip_runtime *vr, const struct sl_be_verdict *verdict)
+{
 	uint32_t m = v->table_size ? v->table_size : cfg->maglev_size;
+	enum sl_pool pool = vr->serving;
+	struct sl_maglev_backend *mb = NULL;
+	const struct sl_maglev_layers *layers;
+	uint32_t *idx = NULL, *owner = NULL, *order = NULL;
+	uint32_t *table = NULL, *htab_order = NULL;
+	uint16_t *share = NULL;
 	struct sl_vip *sv = &s->vips[vid];
+	bool bounded = v->bounded_load_pct > 0;
+	uint64_t usable_w = 0;
+	uint32_t n = 0;
 	int rc = -ENOMEM;
 
 	mb = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*mb));
+	idx = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*idx));
+	share = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*share));
+	owner = malloc(sizeof(*owner) * m);
 	table = rte_malloc("sl_maglev", sizeof(*table) * m, RTE_CACHE_LINE_SIZE);
-	if (mb == NULL || table == NULL)
+	if (bounded) {
+		order = malloc(sizeof(*order) * m * SL_MAGLEV_LAYERS);
+		htab_order = rte_malloc("sl_order", sizeof(*htab_order) * m * SL_MAGLEV_LAYERS,
+					RTE_CACHE_LINE_SIZE);
+	}
+	if (mb == NULL || idx == NULL || share == NULL || owner == NULL || table == NULL ||
+	    (bounded && (order == NULL || htab_order == NULL)))
 		goto fail;
 	for (uint32_t i = 0; i < v->nb_backends; i++) {
-		mb[i].id = (const uint8_t *)v->backends[i].addr_str;
-		mb[i].id_len = strlen(v->backends[i].addr_str);
-		mb[i].weight = v->backends[i].weight;
+		if (v->backends[i].pool != pool)
+			continue;
+		mb[n].id = (const uint8_t *)v->backends[i].addr_str;
+		mb[n].id_len = strlen(v->backends[i].addr_str);
+		mb[n].weight = v->backends[i].weight;
+		share[n] = verdict[i].take_new ? verdict[i].share : 0;
+		if (share[n] > 0)
+			usable_w += v->backends[i].weight;
+		idx[n++] = i;
 	}
-	rc = sl_maglev_build(mb, v->nb_backends, m, table);
-	if (rc < 0) {
+	layers = pool_layers(c, vid, v, pool, mb, n, m, &rc);
+	if (layers == NULL) {
 		SL_LOG(ERR, "vip %s: maglev build failed: %s", v->addr_str, strerror(-rc));
 		goto fail;
 	}
-	/* The builder returns indexes into the VIP's backend list; workers
-	 * want real handles. */
-	for (uint32_t i = 0; i < m; i++)
-		if (table[i] != SL_MAGLEV_EMPTY)
-			table[i] = handles[table[i]];
-		else
-			table[i] = SL_REAL_NONE;
+	rc = sl_maglev_effective(layers, mb, share, owner, order);
+	if (rc < 0)
+		goto fail;
+	/* The builder gives indexes into the pool's backends; workers want
+	 * real handles. */
+	for (uint32_t j = 0; j < m; j++)
+		table[j] = owner[j] == SL_MAGLEV_EMPTY ? SL_REAL_NONE : handles[idx[owner[j]]];
+	if (bounded) {
+		for (uint32_t j = 0; j < m * SL_MAGLEV_LAYERS; j++)
+			htab_order[j] =
+			    order[j] == SL_MAGLEV_EMPTY ? SL_REAL_NONE : handles[idx[order[j]]];
+		/* Cap of each usable real: c * weight / usable weight of
+		 * the serving pool, 16.16 fixed point. */
+		for (uint32_t k = 0; k < n && usable_w > 0; k++) {
+			uint64_t w = v->backends[idx[k]].weight;
+			uint64_t f = (uint64_t)v->bounded_load_pct * w * 65536 / (100 * usable_w);
+
+			if (share[k] > 0)
+				s->reals[SL_REAL_ID(handles[idx[k]])].bl_share =
+				    (uint32_t)RTE_MIN(f, (uint64_t)UINT32_MAX);
+		}
+	}
 	vip_key_of(v, &sv->key);
 	sv->id = vid;
 	sv->table_size = m;
 	sv->table = table;
+	sv->order = htab_order;
+	sv->bl_window_ms = v->bounded_load_window_ms ? v->bounded_load_window_ms : 1000;
 	sv->nb_reals = v->nb_backends;
+	sv->flags = (uint8_t)((bounded ? SL_VIP_BOUNDED : 0) |
+			      (v->when_empty == SL_EMPTY_UNREACHABLE ? SL_VIP_UNREACHABLE : 0));
 	sv->present = 1;
 	free(mb);
+	free(idx);
+	free(share);
+	free(owner);
+	free(order);
 	return 0;
 fail:
 	free(mb);
+	free(idx);
+	free(share);
+	free(owner);
+	free(order);
 	rte_free(table);
+	rte_free(htab_order);
 	return rc;
+}
+
+/* The configuration's own view: everything enabled is healthy. */
+struct default_view {
+	struct sl_build_view view;
+	struct sl_vip_runtime *vr;
+	struct sl_be_verdict **be;
+	uint32_t nb;
+};
+
+static void default_view_free(struct default_view *d)
+{
+	if (d->be != NULL)
+		for (uint32_t i = 0; i < d->nb; i++)
+			free(d->be[i]);
+	free(d->be);
+	free(d->vr);
+	memset(d, 0, sizeof(*d));
+}
+
+static int default_view_init(struct default_view *d, const struct sl_config *cfg)
+{
+	memset(d, 0, sizeof(*d));
+	d->nb = cfg->nb_vips;
+	d->vr = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*d->vr));
+	d->be = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*d->be));
+	if (d->vr == NULL || d->be == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		struct sl_be_runtime *rt = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*rt));
+
+		d->be[i] = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(**d->be));
+		if (rt == NULL || d->be[i] == NULL) {
+			free(rt);
+			goto fail;
+		}
+		for (uint32_t j = 0; j < v->nb_backends; j++)
+			rt[j].health_up = true;
+		sl_lbstate_decide(v, rt, &d->vr[i], 1, d->be[i]);
+		free(rt);
+	}
+	d->view.vip = d->vr;
+	d->view.be = (const struct sl_be_verdict *const *)d->be;
+	return 0;
+fail:
+	default_view_free(d);
+	return -ENOMEM;
 }
 
 int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_snapshot **out)
 {
+	return sl_snapshot_build_view(c, cfg, NULL, out);
+}
+
+int sl_snapshot_build_view(struct sl_ctrl *c, const struct sl_config *cfg,
+			   const struct sl_build_view *view, struct sl_snapshot **out)
+{
+	struct default_view dv = {0};
 	uint64_t gen = c->generation + 1;
 	/* Ids are marked with the attempt, not the generation, so ids taken by
 	 * a rejected build are released by the next successful one. */
@@ -301,6 +460,12 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	int rc = -ENOMEM;
 
 	*out = NULL;
+	if (view == NULL) {
+		rc = default_view_init(&dv, cfg);
+		if (rc < 0)
+			goto fail;
+		view = &dv.view;
+	}
 	s = rte_zmalloc("sl_snapshot", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	ids = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*ids));
 	if (s == NULL || ids == NULL)
@@ -380,9 +545,10 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 			r->max_inner = (uint16_t)(cfg->mtu > ovh ? cfg->mtu - ovh : 0);
 			r->vip_id = (uint16_t)vid;
 			r->incarnation = (uint16_t)SL_REAL_INC(ids[i].rids[j]);
-			r->flags = SL_REAL_LIVE | (v->backends[j].weight > 0 ? SL_REAL_NEW : 0);
+			r->flags = (uint8_t)((view->be[i][j].live ? SL_REAL_LIVE : 0) |
+					     (view->be[i][j].take_new ? SL_REAL_NEW : 0));
 		}
-		rc = build_vip(s, cfg, v, vid, ids[i].rids);
+		rc = build_vip(c, s, cfg, v, vid, ids[i].rids, &view->vip[i], view->be[i]);
 		if (rc < 0)
 			goto fail;
 		rc = rte_hash_add_key_data(s->vip_hash, &s->vips[vid].key, (void *)(uintptr_t)vid);
@@ -401,6 +567,7 @@ int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_
 	for (uint32_t i = 0; i < cfg->nb_vips; i++)
 		free(ids[i].rids);
 	free(ids);
+	default_view_free(&dv);
 	*out = s;
 	return 0;
 fail:
@@ -411,6 +578,7 @@ fail:
 		for (uint32_t i = 0; i < cfg->nb_vips; i++)
 			free(ids[i].rids);
 	free(ids);
+	default_view_free(&dv);
 	sl_snapshot_free(s);
 	return rc;
 }
@@ -443,4 +611,32 @@ int sl_ctrl_apply(struct sl_ctrl *c, const struct sl_config *cfg)
 		return rc;
 	sl_ctrl_publish(c, s);
 	return 0;
+}
+
+uint32_t sl_ctrl_real_handle(const struct sl_ctrl *c, const struct sl_config_vip *v,
+			     const struct sl_config_backend *b)
+{
+	struct sl_real_key rk;
+	void *data;
+	uint32_t id;
+
+	memset(&rk, 0, sizeof(rk));
+	vip_key_of(v, &rk.vip);
+	memcpy(rk.addr, b->addr, 16);
+	rk.family = b->family;
+	if (rte_hash_lookup_data(c->real_ids.map, &rk, &data) < 0)
+		return SL_REAL_NONE;
+	id = (uint32_t)(uintptr_t)data;
+	return SL_REAL_HANDLE(id, c->real_ids.inc[id]);
+}
+
+int sl_ctrl_vip_id(const struct sl_ctrl *c, const struct sl_config_vip *v)
+{
+	struct sl_vip_key k;
+	void *data;
+
+	vip_key_of(v, &k);
+	if (rte_hash_lookup_data(c->vip_ids.map, &k, &data) < 0)
+		return -1;
+	return (int)(uintptr_t)data;
 }

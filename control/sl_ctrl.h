@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "sl_config.h"
+#include "sl_lbstate.h"
+#include "sl_maglev.h"
 #include "sl_snapshot.h"
 
 struct rte_hash;
@@ -31,6 +33,21 @@ struct sl_idmap {
 	uint16_t *inc;	/* per id: incarnation, bumped on every reuse */
 };
 
+/* Fallback orders of one pool of one VIP, kept across builds: they depend
+ * on the configuration alone, so a health change reuses them. */
+struct sl_layers_cache {
+	uint64_t key; /* hash of (table size, identities, weights) of the pool */
+	struct sl_maglev_layers layers;
+	bool valid;
+};
+
+/* The health / admin view a snapshot is built for: per VIP of the
+ * configuration (same index), its runtime and one verdict per backend. */
+struct sl_build_view {
+	const struct sl_vip_runtime *vip;     /* [cfg->nb_vips] */
+	const struct sl_be_verdict *const *be; /* [cfg->nb_vips][vip->nb_backends] */
+};
+
 struct sl_ctrl {
 	/* control: rw; dataplane: the snapshot pointer only (acquire-loads) */
 	struct sl_snapshot *snap;
@@ -43,6 +60,8 @@ struct sl_ctrl {
 	 * start-up; the port set does not change at run time). */
 	uint16_t egress_port;
 	uint8_t egress_mac[6]; /* our MAC on egress_port: source of encapsulated frames */
+	/* Per VIP id and pool: SL_VIP_IDS * SL_NB_POOLS entries. */
+	struct sl_layers_cache *layers;
 };
 
 /* Set up id maps.  qsbr may be NULL when nothing reads snapshots concurrently. */
@@ -51,8 +70,19 @@ int sl_ctrl_init(struct sl_ctrl *c, struct rte_rcu_qsbr *qsbr);
 void sl_ctrl_fini(struct sl_ctrl *c);
 
 /* Build a complete snapshot for `cfg` with generation c->generation + 1.
- * Does not publish.  Returns 0 or -errno (and logs why). */
+ * Does not publish.  Returns 0 or -errno (and logs why).  The view is the
+ * configuration's own: every enabled backend healthy, primary pools serving
+ * (sl_lbstate_decide at start-up). */
 int sl_snapshot_build(struct sl_ctrl *c, const struct sl_config *cfg, struct sl_snapshot **out);
+/* Same for a given health / admin view (NULL: as above). */
+int sl_snapshot_build_view(struct sl_ctrl *c, const struct sl_config *cfg,
+			   const struct sl_build_view *view, struct sl_snapshot **out);
+
+/* Current real handle of backend b of VIP v (as the last build assigned it),
+ * or SL_REAL_NONE.  VIP id likewise (-1 if none). */
+uint32_t sl_ctrl_real_handle(const struct sl_ctrl *c, const struct sl_config_vip *v,
+			     const struct sl_config_backend *b);
+int sl_ctrl_vip_id(const struct sl_ctrl *c, const struct sl_config_vip *v);
 void sl_snapshot_free(struct sl_snapshot *s);
 
 /* Publish `s` (one release store), wait for every worker to pass a quiescent

@@ -32,9 +32,13 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <sys/epoll.h>
+
+#include "sl_api.h"
 #include "sl_config.h"
 #include "sl_ctrl.h"
 #include "sl_placement.h"
+#include "sl_server.h"
 #include "sl_port.h"
 #include "sl_stats.h"
 #include "sl_worker.h"
@@ -71,6 +75,8 @@ struct sluiced {
 	 * (failed); main thread: acquire-loads, so it sees the published
 	 * snapshot before it launches the workers. */
 	int ctrl_started;
+	struct sl_api *api;    /* control thread; main thread frees it after the join */
+	struct sl_server *srv; /* control thread */
 };
 
 static void on_signal(int sig)
@@ -139,57 +145,102 @@ static const char *restart_only_change(const struct sl_config *run, const struct
 	return NULL;
 }
 
+static uint64_t mono_ms(void *arg)
+{
+	struct timespec ts;
+
+	RTE_SET_USED(arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+}
+
+/* SIGHUP: the configuration file again, through the same API as
+ * `sluicectl config apply` (validated as a whole, three-way merged with
+ * CLI changes, a new generation, or rejected with the running one kept). */
+static void reload(struct sluiced *s)
+{
+	struct sl_api_opts o = {.uid = (uint32_t)getuid(), .origin = "file"};
+	struct sl_api_out out = {0};
+
+	if (sl_api_config_apply(s->api, &o, NULL, NULL, &out) < 0)
+		LOG(ERR, "reload of %s rejected; keeping generation %" PRIu64 ": %s",
+		    s->config_path, sl_api_generation(s->api), out.msg);
+	else
+		LOG(INFO,
+		    "reloaded %s: generation %" PRIu64 " (flow_table, icmp and control "
+		    "settings take effect at the next restart)",
+		    s->config_path, sl_api_generation(s->api));
+	json_decref(out.result);
+}
+
+/* The control thread: builds and publishes snapshots (sl_api), runs health
+ * checks, serves the control socket, reloads on SIGHUP and prints summaries.
+ * One epoll loop; nothing here blocks for long except an RCU grace period
+ * after a publish (which waits for every worker's next poll loop). */
 static void *ctrl_main(void *arg)
 {
 	struct sluiced *s = arg;
+	struct sl_api_conf conf = {
+	    .ctrl = &s->ctrl,
+	    .workers = s->workers,
+	    .nb_workers = s->nb_workers,
+	    .config_path = s->config_path,
+	    .use_state_file = true,
+	    .clock_ms = mono_ms,
+	    .restart_only = restart_only_change,
+	};
+	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
-	int rc;
+	struct epoll_event ev = {.events = EPOLLIN};
+	char err[256] = "out of memory";
+	int ep = -1;
 
-	rc = sl_ctrl_apply(&s->ctrl, s->cfg);
-	__atomic_store_n(&s->ctrl_started, rc < 0 ? -1 : 1, __ATOMIC_RELEASE);
-	if (rc < 0)
-		return NULL;
-	LOG(INFO, "generation %" PRIu64 " published", s->ctrl.generation);
+	s->api = initial ? sl_api_create(&conf, initial, err, sizeof(err)) : NULL;
+	if (s->api == NULL) {
+		LOG(ERR, "control plane: %s", err);
+		goto fail;
+	}
+	s->srv = sl_server_create(s->cfg->control_socket, s->cfg->admin_group,
+				  s->cfg->read_group, s->api, err, sizeof(err));
+	if (s->srv == NULL) {
+		LOG(ERR, "control socket %s: %s", s->cfg->control_socket, err);
+		goto fail;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sl_api_fd(s->api), &ev) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, sl_server_fd(s->srv), &ev) < 0) {
+		LOG(ERR, "control loop: %s", strerror(errno));
+		goto fail;
+	}
+	__atomic_store_n(&s->ctrl_started, 1, __ATOMIC_RELEASE);
+	LOG(INFO, "generation %" PRIu64 " published; control socket %s",
+	    sl_api_generation(s->api), s->cfg->control_socket);
 	while (!__atomic_load_n(&g_stop, __ATOMIC_RELAXED)) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
+		uint32_t wait = RTE_MIN(sl_api_tick(s->api), 100u);
+		struct epoll_event evs[4];
 
-		nanosleep(&ts, NULL);
-		if (__atomic_exchange_n(&g_reload, false, __ATOMIC_RELAXED)) {
-			struct sl_config *cfg = load_config(s->config_path);
-
-			const char *fixed = cfg ? restart_only_change(s->cfg, cfg) : NULL;
-
-			/* A bad file or a failed build keeps the running
-			 * snapshot: the daemon never exits on bad input. */
-			if (cfg == NULL) {
-				LOG(ERR, "reload of %s rejected; keeping generation %" PRIu64,
-				    s->config_path, s->ctrl.generation);
-			} else if (fixed != NULL) {
-				LOG(ERR,
-				    "reload of %s rejected: %s changed, which needs a restart; "
-				    "keeping generation %" PRIu64,
-				    s->config_path, fixed, s->ctrl.generation);
-				sl_config_free(cfg);
-			} else if (sl_ctrl_apply(&s->ctrl, cfg) < 0) {
-				LOG(ERR, "reload of %s not applied; keeping generation %" PRIu64,
-				    s->config_path, s->ctrl.generation);
-				sl_config_free(cfg);
-			} else {
-				LOG(INFO,
-				    "reloaded %s: generation %" PRIu64
-				    " (flow_table and icmp settings take effect at the next "
-				    "restart)",
-				    s->config_path, s->ctrl.generation);
-				sl_config_free(s->cfg);
-				s->cfg = cfg;
-			}
-		}
+		epoll_wait(ep, evs, RTE_DIM(evs), (int)wait);
+		sl_server_run(s->srv);
+		if (__atomic_exchange_n(&g_reload, false, __ATOMIC_RELAXED))
+			reload(s);
 		if (s->stats_interval &&
 		    rte_get_tsc_cycles() - last_stats >= s->stats_interval * s->tsc_hz) {
 			last_stats = rte_get_tsc_cycles();
 			sl_stats_print(stdout, s->ctrl.snap, s->workers, s->nb_workers, s->tsc_hz);
 		}
 	}
+	close(ep);
+	sl_server_free(s->srv);
+	s->srv = NULL;
+	return NULL;
+fail:
+	if (ep >= 0)
+		close(ep);
+	sl_server_free(s->srv);
+	s->srv = NULL;
+	sl_api_free(s->api);
+	s->api = NULL;
+	__atomic_store_n(&s->ctrl_started, -1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -523,6 +574,8 @@ int main(int argc, char **argv)
 			rte_delay_us_sleep(100 * 1000);
 	rte_eal_mp_wait_lcore();
 	pthread_join(ctrl_tid, NULL);
+	sl_api_free(s.api); /* health checks stop; the snapshot stays for the summary */
+	s.api = NULL;
 
 	/* Workers and control thread have stopped: the snapshot is stable. */
 	sl_stats_print(stdout, s.ctrl.snap, s.workers, s.nb_workers, s.tsc_hz);

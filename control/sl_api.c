@@ -1,0 +1,2125 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The control plane's internal API (sl_api.h): the running configuration,
+ * the health / admin view of every backend, generations, previews, guards and
+ * the state file.  Control thread only.
+ */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+
+#include "sl_api.h"
+#include "sl_health.h"
+#include "sl_lbstate.h"
+#include "sl_maglev.h"
+#include "sl_worker.h"
+
+#define SL_LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluice: " fmt "\n", ##__VA_ARGS__)
+
+/* Health and admin view of one VIP of the running configuration (same
+ * index as cfg->vips). */
+struct vip_state {
+	struct sl_vip_runtime vr;
+	struct sl_be_runtime *rt;     /* per backend */
+	int *target;		      /* health target per backend, -1 = not checked */
+	struct sl_be_verdict *verdict; /* as last published */
+	uint32_t nb;
+	bool alerted_empty;
+};
+
+/* One applied change. */
+struct gen_rec {
+	uint64_t generation;
+	int64_t time; /* seconds since the epoch */
+	uint32_t uid;
+	char origin[16];
+	char summary[256];
+	char guard[128]; /* "", "watching until ...", "kept", "rolled back: ..." */
+	struct sl_config *cfg;
+};
+
+struct guard {
+	bool active;
+	uint64_t generation; /* guarded */
+	uint64_t previous;   /* rolled back to */
+	uint64_t until_ms;
+	uint64_t start_ms;
+	uint32_t down_at_start;
+	uint64_t drops_at_start;
+	double base_drop_rate; /* per second, before the change */
+};
+
+/* Counter sample for rates. */
+struct sample {
+	uint64_t ms;
+	uint64_t drops;
+	uint64_t *pkts, *bytes, *newf; /* per real id */
+};
+
+struct sl_api {
+	struct sl_api_conf conf;
+	struct sl_ctrl *ctrl;
+	struct sl_config *cfg;	/* running */
+	struct sl_config *base; /* the file as last loaded (three-way merge) */
+	struct vip_state *vs;	/* [cfg->nb_vips] */
+	struct sl_health *health;
+	char state_path[512];
+	uint64_t start_ms;
+	uint64_t next_change_ms; /* lbstate's next self-change */
+	bool dirty;		 /* health changed: recompute the view */
+	struct gen_rec *hist;	 /* ring of cfg->history entries */
+	uint32_t hist_cap, hist_len, hist_head;
+	struct guard guard;
+	struct sample samp[2]; /* [0] latest, [1] the one before */
+	uint64_t next_sample_ms;
+};
+
+/* ------------------------------------------------------------------ */
+/* Clocks */
+
+static uint64_t now_ms(const struct sl_api *api)
+{
+	struct timespec ts;
+
+	if (api->conf.clock_ms != NULL)
+		return api->conf.clock_ms(api->conf.clock_arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+}
+
+static int64_t wall_s(const struct sl_api *api)
+{
+	return api->conf.wall_clock != NULL ? api->conf.wall_clock(api->conf.clock_arg)
+					    : (int64_t)time(NULL);
+}
+
+static void msg(struct sl_api_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void msg(struct sl_api_out *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->msg, sizeof(out->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters (plain loads of single-writer worker counters: slightly stale
+ * values are fine for summaries and decisions made over seconds) */
+
+static uint64_t real_flows(const struct sl_api *api, uint32_t h)
+{
+	uint64_t n = 0;
+
+	if (h == SL_REAL_NONE)
+		return 0;
+	for (unsigned w = 0; w < api->conf.nb_workers; w++)
+		n += api->conf.workers[w]->stats->real[SL_REAL_ID(h)].flows;
+	return n;
+}
+
+static uint64_t total_drops(const struct sl_api *api)
+{
+	uint64_t n = 0;
+
+	for (unsigned w = 0; w < api->conf.nb_workers; w++)
+		for (unsigned r = 0; r < SL_V_MAX; r++)
+			if (r != SL_V_OK && r != SL_V_NO_VIP)
+				n += api->conf.workers[w]->stats->drops[r];
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Health / admin view */
+
+static bool hc_spec_of(const struct sl_config_vip *v, const struct sl_config_backend *b,
+		       struct sl_hc_spec *sp)
+{
+	if (v->health.kind == SL_HC_NONE)
+		return false;
+	memset(sp, 0, sizeof(*sp));
+	sp->family = b->family;
+	memcpy(sp->addr, b->addr, 16);
+	sp->hc = v->health;
+	if (sp->hc.port == 0)
+		sp->hc.port = v->port;
+	return true;
+}
+
+static void vip_state_clear(struct sl_api *api, struct vip_state *vs, uint32_t nb, bool unref)
+{
+	if (vs == NULL)
+		return;
+	for (uint32_t i = 0; i < nb; i++) {
+		if (unref && vs[i].target != NULL)
+			for (uint32_t j = 0; j < vs[i].nb; j++)
+				if (vs[i].target[j] >= 0)
+					sl_health_unref(api->health, vs[i].target[j]);
+		free(vs[i].rt);
+		free(vs[i].target);
+		free(vs[i].verdict);
+	}
+	free(vs);
+}
+
+/* The view for `cfg`, carrying each backend's state over from the running
+ * view where the same (VIP, backend) exists, and taking a health reference
+ * per checked backend.  NULL on allocation failure or -errno in *rc. */
+static struct vip_state *vip_state_for(struct sl_api *api, const struct sl_config *cfg, int *rc)
+{
+	struct vip_state *vs = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*vs));
+
+	*rc = -ENOMEM;
+	if (vs == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		uint32_t n = v->nb_backends ? v->nb_backends : 1;
+		int oi = api->cfg ? sl_config_find_vip(api->cfg, v->family, v->addr, v->port,
+						       v->proto)
+				  : -1;
+
+		vs[i].nb = v->nb_backends;
+		vs[i].rt = calloc(n, sizeof(*vs[i].rt));
+		vs[i].target = malloc(n * sizeof(*vs[i].target));
+		vs[i].verdict = calloc(n, sizeof(*vs[i].verdict));
+		if (vs[i].rt == NULL || vs[i].target == NULL || vs[i].verdict == NULL)
+			goto fail;
+		for (uint32_t j = 0; j < n; j++)
+			vs[i].target[j] = -1;
+		if (oi >= 0)
+			vs[i].vr = api->vs[oi].vr;
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			const struct sl_config_backend *b = &v->backends[j];
+			struct sl_hc_spec sp;
+			int oj = oi >= 0 ? sl_config_find_backend(&api->cfg->vips[oi], b->family,
+								  b->addr)
+					 : -1;
+
+			if (oj >= 0) {
+				vs[i].rt[j] = api->vs[oi].rt[oj];
+				vs[i].verdict[j] = api->vs[oi].verdict[oj];
+			} else {
+				/* Not usable "since start": a backend added
+				 * at run time does slow start once usable. */
+				vs[i].rt[j].usable_since_ms = 0;
+			}
+			if (hc_spec_of(v, b, &sp)) {
+				int t = sl_health_ref(api->health, &sp);
+
+				if (t < 0) {
+					*rc = t;
+					vs[i].nb = j;
+					goto fail;
+				}
+				vs[i].target[j] = t;
+			}
+		}
+	}
+	*rc = 0;
+	return vs;
+fail:
+	vip_state_clear(api, vs, cfg->nb_vips, true);
+	return NULL;
+}
+
+/* Decide every backend's verdict for `cfg` at `now`.  With assume_up, a
+ * checked backend whose target has not finished a check yet counts as
+ * healthy (previews: "once it passes its first check").  Returns the next
+ * self-change time. */
+static uint64_t decide_all(struct sl_api *api, const struct sl_config *cfg, struct vip_state *vs,
+			   uint64_t now, bool assume_up)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			int t = vs[i].target[j];
+
+			if (t < 0) {
+				vs[i].rt[j].health_up = true;
+			} else {
+				const struct sl_hc_status *st = sl_health_status(api->health, t);
+
+				vs[i].rt[j].health_up =
+				    sl_health_up(api->health, t) || (assume_up && !st->checked);
+			}
+			vs[i].rt[j].flows =
+			    real_flows(api, sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]));
+		}
+		next = RTE_MIN(next, sl_lbstate_decide(v, vs[i].rt, &vs[i].vr, now, vs[i].verdict));
+	}
+	return next;
+}
+
+static int build_for(struct sl_api *api, const struct sl_config *cfg, struct vip_state *vs,
+		     struct sl_snapshot **snap)
+{
+	struct sl_vip_runtime *vr = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*vr));
+	const struct sl_be_verdict **be = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*be));
+	struct sl_build_view view;
+	int rc = -ENOMEM;
+
+	if (vr != NULL && be != NULL) {
+		for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+			vr[i] = vs[i].vr;
+			be[i] = vs[i].verdict;
+		}
+		view.vip = vr;
+		view.be = be;
+		rc = sl_snapshot_build_view(api->ctrl, cfg, &view, snap);
+	}
+	free(vr);
+	free(be);
+	return rc;
+}
+
+static void log_transitions(const struct sl_config *cfg,
+			    const struct vip_state *vs, const struct sl_be_verdict *const *old,
+			    const struct sl_vip_runtime *old_vr)
+{
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		char ref[80];
+
+		sl_config_vip_ref(v, ref, sizeof(ref));
+		for (uint32_t j = 0; j < v->nb_backends; j++)
+			if (old[i][j].state != vs[i].verdict[j].state)
+				SL_LOG(NOTICE, "vip %s backend %s: %s -> %s", ref,
+				       v->backends[j].addr_str, sl_be_state_name(old[i][j].state),
+				       sl_be_state_name(vs[i].verdict[j].state));
+		if (old_vr[i].serving != vs[i].vr.serving)
+			SL_LOG(WARNING, "vip %s: new flows now go to the %s pool", ref,
+			       sl_pool_name(vs[i].vr.serving));
+		if (old_vr[i].panic != vs[i].vr.panic)
+			SL_LOG(WARNING, "vip %s: panic %s (%s pool below panic_threshold; mode %s)",
+			       ref, vs[i].vr.panic ? "on" : "off", sl_pool_name(vs[i].vr.serving),
+			       v->panic_mode == SL_PANIC_OPEN ? "open" : "closed");
+	}
+}
+
+/* Alert for every VIP that has nothing to send new flows to. */
+static void alert_empty(struct sl_api *api)
+{
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		struct vip_state *s = &api->vs[i];
+		char ref[80];
+
+		if (s->vr.empty == s->alerted_empty)
+			continue;
+		s->alerted_empty = s->vr.empty;
+		sl_config_vip_ref(&api->cfg->vips[i], ref, sizeof(ref));
+		if (s->vr.empty)
+			SL_LOG(ERR, "ALERT vip %s: no usable backend in any pool; new flows are %s", ref,
+			       api->cfg->vips[i].when_empty == SL_EMPTY_UNREACHABLE
+				   ? "dropped and answered with ICMP unreachable"
+				   : "dropped");
+		else
+			SL_LOG(NOTICE, "vip %s: usable backends again", ref);
+	}
+}
+
+/* Re-decide the running view; publish a new snapshot when any verdict
+ * changed.  Called on health changes and at lbstate's next change time. */
+static int refresh(struct sl_api *api)
+{
+	const struct sl_config *cfg = api->cfg;
+	struct sl_be_verdict **old = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*old));
+	struct sl_vip_runtime *old_vr = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*old_vr));
+	struct sl_snapshot *snap;
+	bool changed = false;
+	int rc = -ENOMEM;
+
+	if (old == NULL || old_vr == NULL)
+		goto out;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		uint32_t n = api->vs[i].nb ? api->vs[i].nb : 1;
+
+		old[i] = malloc(n * sizeof(**old));
+		if (old[i] == NULL)
+			goto out;
+		memcpy(old[i], api->vs[i].verdict, api->vs[i].nb * sizeof(**old));
+		old_vr[i] = api->vs[i].vr;
+	}
+	api->next_change_ms = decide_all(api, cfg, api->vs, now_ms(api), false);
+	for (uint32_t i = 0; i < cfg->nb_vips && !changed; i++) {
+		if (old_vr[i].serving != api->vs[i].vr.serving ||
+		    old_vr[i].empty != api->vs[i].vr.empty)
+			changed = true;
+		for (uint32_t j = 0; j < api->vs[i].nb && !changed; j++) {
+			const struct sl_be_verdict *a = &old[i][j], *b = &api->vs[i].verdict[j];
+
+			changed = a->take_new != b->take_new || a->live != b->live ||
+				  a->share != b->share;
+		}
+	}
+	log_transitions(cfg, api->vs, (const struct sl_be_verdict *const *)old, old_vr);
+	alert_empty(api);
+	rc = 0;
+	if (changed) {
+		rc = build_for(api, cfg, api->vs, &snap);
+		if (rc == 0)
+			sl_ctrl_publish(api->ctrl, snap);
+		else
+			SL_LOG(ERR, "health change not applied (snapshot build failed: %s); "
+				    "will retry",
+			       strerror(-rc));
+	}
+out:
+	if (old != NULL)
+		for (uint32_t i = 0; i < cfg->nb_vips; i++)
+			free(old[i]);
+	free(old);
+	free(old_vr);
+	if (rc < 0)
+		api->dirty = true;
+	return rc;
+}
+
+static void on_health_change(void *arg, int target, bool up)
+{
+	struct sl_api *api = arg;
+	const struct sl_hc_spec *sp = sl_health_spec(api->health, target);
+	const struct sl_hc_status *st = sl_health_status(api->health, target);
+	char addr[64] = "?";
+
+	if (sp != NULL)
+		inet_ntop(sp->family == SL_AF_INET ? AF_INET : AF_INET6, sp->addr, addr,
+			  sizeof(addr));
+	SL_LOG(NOTICE, "health %s port %u (%s): %s (%s)", addr, sp ? sp->hc.port : 0,
+	       sp ? sl_hc_kind_name(sp->hc.kind) : "?", up ? "up" : "down",
+	       st ? st->last_result : "");
+	api->dirty = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Preview: what a candidate snapshot changes against the running one */
+
+static bool live_in(const struct sl_snapshot *s, uint32_t h)
+{
+	uint32_t id = SL_REAL_ID(h);
+
+	return h != SL_REAL_NONE && s != NULL && id < s->nb_real_slots &&
+	       s->reals[id].incarnation == SL_REAL_INC(h) && (s->reals[id].flags & SL_REAL_LIVE);
+}
+
+static const struct sl_vip *vip_in(const struct sl_snapshot *s, int vid)
+{
+	if (s == NULL || vid < 0 || (uint32_t)vid >= s->nb_vip_slots || !s->vips[vid].present)
+		return NULL;
+	return &s->vips[vid];
+}
+
+/* Slots per backend of `t` (m entries) for the backends of v, by handle;
+ * cnt is a zeroed scratch array indexed by real id, left zeroed. */
+static void count_slots(const struct sl_vip *t, uint32_t *cnt)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t j = 0; j < t->table_size; j++)
+		if (t->table[j] != SL_REAL_NONE)
+			cnt[SL_REAL_ID(t->table[j])]++;
+}
+
+static void uncount_slots(const struct sl_vip *t, uint32_t *cnt)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t j = 0; j < t->table_size; j++)
+		if (t->table[j] != SL_REAL_NONE)
+			cnt[SL_REAL_ID(t->table[j])] = 0;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+/* Backends of one VIP in the preview, old and new merged by address. */
+static json_t *preview_backends(struct sl_api *api, const struct sl_config_vip *ov,
+				const struct sl_config_vip *nv, const struct sl_vip *ot,
+				const struct sl_vip *nt, const uint32_t *co, const uint32_t *cn)
+{
+	json_t *arr = json_array();
+
+	for (int pass = 0; pass < 2; pass++) {
+		const struct sl_config_vip *v = pass == 0 ? nv : ov;
+
+		if (v == NULL)
+			continue;
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			const struct sl_config_backend *b = &v->backends[j];
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, b);
+			uint32_t before = 0, after = 0;
+
+			/* Backends in both appear once (from the new side). */
+			if (pass == 1 && nv != NULL &&
+			    sl_config_find_backend(nv, b->family, b->addr) >= 0)
+				continue;
+			if (h != SL_REAL_NONE) {
+				if (ot != NULL && pass == 1)
+					before = co[SL_REAL_ID(h)];
+				if (pass == 0) {
+					int oj = ov ? sl_config_find_backend(ov, b->family, b->addr)
+						    : -1;
+
+					if (oj >= 0 && ot != NULL)
+						before = co[SL_REAL_ID(h)];
+					if (nt != NULL)
+						after = cn[SL_REAL_ID(h)];
+				}
+			}
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:f,s:f}", "address", b->addr_str, "pool",
+					   sl_pool_name(b->pool), "share_before_pct",
+					   ot ? pct(before, ot->table_size) : 0.0, "share_after_pct",
+					   nt ? pct(after, nt->table_size) : 0.0));
+		}
+	}
+	return arr;
+}
+
+/* Same VIP settings and backends (positions ignored)? */
+static bool vip_same(const struct sl_config_vip *a, const struct sl_config_vip *b)
+{
+	if (a->nb_backends != b->nb_backends || a->encap != b->encap ||
+	    a->gue_port != b->gue_port || a->table_size != b->table_size ||
+	    memcmp(&a->health, &b->health, sizeof(a->health)) != 0 ||
+	    a->slow_start_ms != b->slow_start_ms || a->drain_timeout_ms != b->drain_timeout_ms ||
+	    a->backup_threshold_pct != b->backup_threshold_pct ||
+	    a->backup_hysteresis_pct != b->backup_hysteresis_pct ||
+	    a->panic_threshold_pct != b->panic_threshold_pct || a->panic_mode != b->panic_mode ||
+	    a->bounded_load_pct != b->bounded_load_pct ||
+	    a->bounded_load_window_ms != b->bounded_load_window_ms ||
+	    a->when_empty != b->when_empty)
+		return false;
+	for (uint32_t j = 0; j < a->nb_backends; j++) {
+		const struct sl_config_backend *x = &a->backends[j], *y = &b->backends[j];
+
+		if (x->family != y->family || memcmp(x->addr, y->addr, 16) != 0 ||
+		    x->weight != y->weight || x->state != y->state || x->pool != y->pool)
+			return false;
+	}
+	return true;
+}
+
+static json_t *preview(struct sl_api *api, const struct sl_config *ocfg,
+		       const struct sl_snapshot *os, const struct sl_config *ncfg,
+		       const struct sl_snapshot *ns)
+{
+	uint32_t *co = calloc(SL_REAL_IDS, sizeof(uint32_t));
+	uint32_t *cn = calloc(SL_REAL_IDS, sizeof(uint32_t));
+	json_t *vips = json_array();
+	uint64_t flows_total = 0;
+
+	if (co == NULL || cn == NULL) {
+		free(co);
+		free(cn);
+		json_decref(vips);
+		return NULL;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const struct sl_config *cfg = pass == 0 ? ncfg : ocfg;
+
+		for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+			const struct sl_config_vip *v = &cfg->vips[i];
+			int oi = sl_config_find_vip(ocfg, v->family, v->addr, v->port, v->proto);
+			int ni = sl_config_find_vip(ncfg, v->family, v->addr, v->port, v->proto);
+			const struct sl_config_vip *ov = oi >= 0 ? &ocfg->vips[oi] : NULL;
+			const struct sl_config_vip *nv = ni >= 0 ? &ncfg->vips[ni] : NULL;
+			int vid = sl_ctrl_vip_id(api->ctrl, v);
+			const struct sl_vip *ot = ov ? vip_in(os, vid) : NULL;
+			const struct sl_vip *nt = nv ? vip_in(ns, vid) : NULL;
+			uint64_t moved = 0, flows = 0;
+			const char *change;
+			char ref[80];
+
+			if (pass == 1 && nv != NULL)
+				continue; /* done in pass 0 */
+			if (ot != NULL && nt != NULL && ot->table_size == nt->table_size) {
+				for (uint32_t j = 0; j < nt->table_size; j++)
+					moved += ot->table[j] != nt->table[j];
+			} else if (ot != NULL) {
+				moved = ot->table_size;
+			}
+			change = ov == NULL ? "added"
+			       : nv == NULL ? "removed"
+			       : (moved > 0 || !vip_same(ov, nv)) ? "changed"
+									: "unchanged";
+			/* Flows whose backend stops being live move. */
+			for (uint32_t j = 0; ov != NULL && j < ov->nb_backends; j++) {
+				uint32_t h = sl_ctrl_real_handle(api->ctrl, ov, &ov->backends[j]);
+
+				if (live_in(os, h) && !(nt != NULL && live_in(ns, h)))
+					flows += real_flows(api, h);
+			}
+			flows_total += flows;
+			count_slots(ot, co);
+			count_slots(nt, cn);
+			sl_config_vip_ref(v, ref, sizeof(ref));
+			json_array_append_new(
+			    vips, json_pack("{s:s,s:s,s:I,s:I,s:f,s:I,s:o}", "vip", ref, "change",
+					    change, "slots_moved", (json_int_t)moved, "table_size",
+					    (json_int_t)(nt ? nt->table_size : ot ? ot->table_size : 0),
+					    "moved_pct",
+					    pct(moved, nt ? nt->table_size : ot ? ot->table_size : 0),
+					    "flows_moving", (json_int_t)flows, "backends",
+					    preview_backends(api, ov, nv, ot, nt, co, cn)));
+			uncount_slots(ot, co);
+			uncount_slots(nt, cn);
+		}
+	}
+	free(co);
+	free(cn);
+	return json_pack("{s:o,s:I}", "vips", vips, "flows_moving", (json_int_t)flows_total);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation, history, state file */
+
+/* Validate a configuration made in memory exactly as a file is validated:
+ * write it in the file's syntax and parse that.  Returns the parsed copy
+ * (what gets applied) or NULL with the problems, one per line, in out->msg. */
+static struct sl_config *validate(const struct sl_config *cfg, const char *what,
+				  struct sl_api_out *out)
+{
+	char *yaml = sl_config_to_yaml(cfg, NULL);
+	char *diag_text = NULL;
+	size_t diag_len = 0;
+	struct sl_config *parsed = NULL;
+	struct sl_diag d = {0};
+	int rc;
+
+	if (yaml == NULL) {
+		msg(out, "out of memory");
+		return NULL;
+	}
+	d.out = open_memstream(&diag_text, &diag_len);
+	d.file = what;
+	if (d.out == NULL) {
+		free(yaml);
+		msg(out, "out of memory");
+		return NULL;
+	}
+	rc = sl_config_parse(yaml, strlen(yaml), what, &d, &parsed);
+	fclose(d.out);
+	if (rc < 0) {
+		/* The positions refer to generated text: keep the messages,
+		 * which name the key by its path. */
+		char *p = diag_text, *o = out->msg, *end = out->msg + sizeof(out->msg) - 1;
+
+		while (p != NULL && *p != '\0' && o < end) {
+			char *nl = strchr(p, '\n');
+			char *m = strstr(p, "error: ");
+
+			if (m != NULL && (nl == NULL || m < nl)) {
+				size_t len = (size_t)((nl ? nl : p + strlen(p)) - (m + 7));
+
+				if (o != out->msg && o < end)
+					*o++ = '\n';
+				len = RTE_MIN(len, (size_t)(end - o));
+				memcpy(o, m + 7, len);
+				o += len;
+			}
+			p = nl ? nl + 1 : NULL;
+		}
+		*o = '\0';
+		if (out->msg[0] == '\0')
+			msg(out, "invalid configuration (%s)", strerror(-rc));
+	}
+	free(diag_text);
+	free(yaml);
+	return parsed;
+}
+
+static uint64_t fnv64(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Whole file into a malloc'd NUL-terminated string. */
+static char *read_file(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+/* Write the running configuration to the state file atomically: a
+ * temporary file in the same directory, fsync, rename, fsync of the
+ * directory.  A failure is logged; the change stays applied. */
+static void write_state(struct sl_api *api)
+{
+	char tmp[600], header[1024], *yaml, *dir_copy;
+	uint64_t base_hash = 0;
+	size_t len = 0;
+	char *text;
+	int fd, dfd;
+
+	if (!api->conf.use_state_file || api->state_path[0] == '\0')
+		return;
+	text = api->conf.config_path ? read_file(api->conf.config_path, &len) : NULL;
+	if (text != NULL)
+		base_hash = fnv64(text, len);
+	free(text);
+	snprintf(header, sizeof(header),
+		 "sluice state file: the running configuration, written by sluiced after\n"
+		 "every change (do not edit; edit the configuration file instead).\n"
+		 "generation: %" PRIu64 "\n"
+		 "base: %s\n"
+		 "base-hash: %016" PRIx64,
+		 api->ctrl->generation, api->conf.config_path ? api->conf.config_path : "",
+		 base_hash);
+	yaml = sl_config_to_yaml(api->cfg, header);
+	if (yaml == NULL) {
+		SL_LOG(ERR, "state file %s not written: out of memory", api->state_path);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", api->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, yaml, strlen(yaml)) != (ssize_t)strlen(yaml) || fsync(fd) < 0 ||
+	    close(fd) < 0 || rename(tmp, api->state_path) < 0) {
+		SL_LOG(ERR, "state file %s not written: %s (the change is applied, but a restart "
+			    "would not keep it)",
+		       api->state_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(yaml);
+		return;
+	}
+	free(yaml);
+	dir_copy = strdup(api->state_path);
+	if (dir_copy != NULL) {
+		dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir_copy);
+	}
+}
+
+/* The state file's configuration, if it was written from the current
+ * contents of the configuration file; NULL otherwise (logged). */
+static struct sl_config *read_state(struct sl_api *api)
+{
+	size_t len = 0, clen = 0;
+	char *text, *ctext, *p;
+	struct sl_config *cfg = NULL;
+	struct sl_diag d = {.out = stderr, .file = api->state_path};
+	uint64_t want;
+
+	text = read_file(api->state_path, &len);
+	if (text == NULL)
+		return NULL;
+	ctext = read_file(api->conf.config_path, &clen);
+	p = strstr(text, "# base-hash: ");
+	if (ctext == NULL || p == NULL || sscanf(p + 13, "%" SCNx64, &want) != 1 ||
+	    want != fnv64(ctext, clen)) {
+		SL_LOG(WARNING,
+		       "state file %s ignored: %s changed since it was written, so the file "
+		       "wins; changes made with sluicectl since then are not restored",
+		       api->state_path, api->conf.config_path);
+		goto out;
+	}
+	if (sl_config_parse(text, len, api->state_path, &d, &cfg) < 0) {
+		SL_LOG(ERR, "state file %s is invalid; using %s", api->state_path,
+		       api->conf.config_path);
+		cfg = NULL;
+	} else {
+		SL_LOG(NOTICE, "restored the running configuration from %s", api->state_path);
+	}
+out:
+	free(text);
+	free(ctext);
+	return cfg;
+}
+
+static struct gen_rec *hist_at(struct sl_api *api, uint32_t k)
+{
+	return &api->hist[(api->hist_head + k) % api->hist_cap];
+}
+
+static struct gen_rec *hist_find(struct sl_api *api, uint64_t gen)
+{
+	for (uint32_t k = 0; k < api->hist_len; k++)
+		if (hist_at(api, k)->generation == gen)
+			return hist_at(api, k);
+	return NULL;
+}
+
+static int hist_add(struct sl_api *api, const struct sl_api_opts *o, const char *summary)
+{
+	struct sl_config *copy = sl_config_dup(api->cfg);
+	struct gen_rec *r;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	if (api->hist_len == api->hist_cap) {
+		r = hist_at(api, 0);
+		sl_config_free(r->cfg);
+		api->hist_head = (api->hist_head + 1) % api->hist_cap;
+		api->hist_len--;
+	}
+	r = hist_at(api, api->hist_len++);
+	memset(r, 0, sizeof(*r));
+	r->generation = api->ctrl->generation;
+	r->time = wall_s(api);
+	r->uid = o->uid;
+	snprintf(r->origin, sizeof(r->origin), "%s", o->origin ? o->origin : "cli");
+	snprintf(r->summary, sizeof(r->summary), "%s", summary);
+	r->cfg = copy;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Applying a change */
+
+static uint32_t count_down(const struct sl_api *api)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
+		for (uint32_t j = 0; j < api->vs[i].nb; j++)
+			n += api->vs[i].verdict[j].state == SL_BE_DOWN;
+	return n;
+}
+
+static double drop_rate_now(const struct sl_api *api)
+{
+	const struct sample *a = &api->samp[0], *b = &api->samp[1];
+
+	if (a->ms <= b->ms || b->ms == 0)
+		return 0;
+	return (double)(a->drops - b->drops) * 1000.0 / (double)(a->ms - b->ms);
+}
+
+/*
+ * Apply `cand` (taken over) as the new running configuration, or preview it.
+ * Validates it like a file, builds the view and snapshot, and on success
+ * publishes (returning after the RCU grace period), records the generation,
+ * writes the state file and arms the guard.
+ */
+static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_config *cand,
+		  const char *summary, struct sl_api_out *out)
+{
+	struct sl_config *cfg = NULL;
+	struct vip_state *vs = NULL;
+	struct sl_snapshot *snap = NULL, *pv_snap = NULL;
+	const char *fixed;
+	json_t *pv = NULL;
+	uint64_t now = now_ms(api), next;
+	int rc;
+
+	cfg = validate(cand, "change", out);
+	sl_config_free(cand);
+	if (cfg == NULL)
+		return -EINVAL;
+	if (api->conf.restart_only != NULL &&
+	    (fixed = api->conf.restart_only(api->cfg, cfg)) != NULL) {
+		msg(out, "%s cannot change while sluiced runs (restart needed)", fixed);
+		rc = -EINVAL;
+		goto fail;
+	}
+	vs = vip_state_for(api, cfg, &rc);
+	if (vs == NULL) {
+		msg(out, "health targets: %s", strerror(-rc));
+		goto fail;
+	}
+	/* The preview assumes new backends pass their first check; what is
+	 * published uses the checks' real verdicts. */
+	decide_all(api, cfg, vs, now, true);
+	rc = build_for(api, cfg, vs, &pv_snap);
+	if (rc < 0) {
+		msg(out, "snapshot not built: %s", strerror(-rc));
+		goto fail;
+	}
+	pv = preview(api, api->cfg, api->ctrl->snap, cfg, pv_snap);
+	if (o->dry_run) {
+		sl_snapshot_free(pv_snap);
+		vip_state_clear(api, vs, cfg->nb_vips, true);
+		sl_config_free(cfg);
+		out->result = json_pack("{s:b,s:s,s:o*}", "dry_run", 1, "summary", summary,
+					"preview", pv);
+		return 0;
+	}
+	next = decide_all(api, cfg, vs, now, false);
+	rc = build_for(api, cfg, vs, &snap);
+	sl_snapshot_free(pv_snap);
+	if (rc < 0) {
+		msg(out, "snapshot not built: %s", strerror(-rc));
+		goto fail;
+	}
+	sl_ctrl_publish(api->ctrl, snap);
+
+	/* The new view replaces the old; health references move with it. */
+	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
+	sl_config_free(api->cfg);
+	api->cfg = cfg;
+	api->vs = vs;
+	api->next_change_ms = next;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++)
+		api->vs[i].alerted_empty = false;
+	alert_empty(api);
+	if (hist_add(api, o, summary) < 0)
+		SL_LOG(WARNING, "generation %" PRIu64 " not kept in history: out of memory",
+		       api->ctrl->generation);
+	write_state(api);
+	SL_LOG(NOTICE, "generation %" PRIu64 " (%s, uid %u): %s", api->ctrl->generation,
+	       o->origin ? o->origin : "cli", o->uid, summary);
+
+	if (o->guard_ms > 0 && api->hist_len >= 2) {
+		struct gen_rec *prev = hist_at(api, api->hist_len - 2);
+		struct gen_rec *cur = hist_at(api, api->hist_len - 1);
+
+		api->guard.active = true;
+		api->guard.generation = api->ctrl->generation;
+		api->guard.previous = prev->generation;
+		api->guard.start_ms = now;
+		api->guard.until_ms = now + o->guard_ms;
+		api->guard.down_at_start = count_down(api);
+		api->guard.drops_at_start = total_drops(api);
+		api->guard.base_drop_rate = drop_rate_now(api);
+		snprintf(cur->guard, sizeof(cur->guard), "watching for %u ms", o->guard_ms);
+	} else if (o->guard_ms > 0) {
+		msg(out, "no earlier generation to roll back to: guard not armed");
+	}
+	out->result = json_pack("{s:I,s:s,s:o*}", "generation", (json_int_t)api->ctrl->generation,
+				"summary", summary, "preview", pv);
+	if (api->guard.active && api->guard.generation == api->ctrl->generation)
+		json_object_set_new(out->result, "guard_until_ms",
+				    json_integer((json_int_t)(api->guard.until_ms - now)));
+	return 0;
+fail:
+	json_decref(pv);
+	sl_snapshot_free(pv_snap);
+	if (vs != NULL)
+		vip_state_clear(api, vs, cfg->nb_vips, true);
+	sl_config_free(cfg);
+	return rc;
+}
+
+static int rollback_to(struct sl_api *api, const struct sl_api_opts *o, uint64_t gen,
+		       struct sl_api_out *out)
+{
+	struct gen_rec *r;
+	struct sl_config *cand;
+	char summary[128];
+
+	if (gen == 0) {
+		if (api->hist_len < 2) {
+			msg(out, "no earlier generation to roll back to");
+			return -ENOENT;
+		}
+		gen = hist_at(api, api->hist_len - 2)->generation;
+	}
+	r = hist_find(api, gen);
+	if (r == NULL) {
+		msg(out, "generation %" PRIu64 " is not in the history (see config history)", gen);
+		return -ENOENT;
+	}
+	cand = sl_config_dup(r->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(summary, sizeof(summary), "rollback to generation %" PRIu64, gen);
+	return commit(api, o, cand, summary, out);
+}
+
+/* Guard period: roll back when health or drops got worse beyond the
+ * configured limits; otherwise mark the generation kept when it ends. */
+static void guard_check(struct sl_api *api, uint64_t now)
+{
+	struct guard *g = &api->guard;
+	struct gen_rec *r = hist_find(api, g->generation);
+	uint32_t down = count_down(api);
+	char why[128] = "";
+
+	if (!g->active)
+		return;
+	if (r == NULL || hist_at(api, api->hist_len - 1)->generation != g->generation) {
+		/* A later change superseded the guarded one: rolling back now
+		 * would undo that one too. */
+		g->active = false;
+		if (r != NULL)
+			snprintf(r->guard, sizeof(r->guard), "ended: superseded by a later change");
+		return;
+	}
+	if (down > g->down_at_start + api->cfg->guard_backends_down) {
+		snprintf(why, sizeof(why), "%u backends down (was %u, guard.backends_down %u)", down,
+			 g->down_at_start, api->cfg->guard_backends_down);
+	} else if (now >= g->start_ms + 1000) {
+		double rate = (double)(total_drops(api) - g->drops_at_start) * 1000.0 /
+			      (double)(now - g->start_ms);
+
+		if (rate > g->base_drop_rate + (double)api->cfg->guard_drops_per_s)
+			snprintf(why, sizeof(why),
+				 "drops %.0f/s (was %.0f/s, guard.drops_per_second %" PRIu64 ")",
+				 rate, g->base_drop_rate, api->cfg->guard_drops_per_s);
+	}
+	if (why[0] != '\0') {
+		struct sl_api_opts o = {.uid = 0, .origin = "guard"};
+		struct sl_api_out out = {0};
+
+		g->active = false;
+		SL_LOG(ERR, "guard: generation %" PRIu64 " made things worse (%s): rolling back to %" PRIu64,
+		       g->generation, why, g->previous);
+		if (r != NULL)
+			snprintf(r->guard, sizeof(r->guard), "rolled back: %s", why);
+		if (rollback_to(api, &o, g->previous, &out) < 0)
+			SL_LOG(ERR, "guard: rollback failed: %s", out.msg);
+		json_decref(out.result);
+		return;
+	}
+	if (now >= g->until_ms) {
+		g->active = false;
+		if (r != NULL)
+			snprintf(r->guard, sizeof(r->guard), "kept");
+		SL_LOG(NOTICE, "guard: generation %" PRIu64 " kept", g->generation);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle and timers */
+
+static uint64_t health_clock(void *arg)
+{
+	return now_ms(arg);
+}
+
+struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *initial,
+			     char *err, size_t err_len)
+{
+	struct sl_api *api = calloc(1, sizeof(*api));
+	struct sl_api_opts o = {.uid = (uint32_t)getuid(), .origin = "start"};
+	struct sl_snapshot *snap = NULL;
+	struct sl_config *state = NULL;
+	int rc;
+
+	if (api == NULL) {
+		snprintf(err, err_len, "out of memory");
+		sl_config_free(initial);
+		return NULL;
+	}
+	api->conf = *conf;
+	api->ctrl = conf->ctrl;
+	api->health = sl_health_create(health_clock, api, on_health_change, api, conf->hc_ops);
+	if (api->health == NULL) {
+		snprintf(err, err_len, "health checker: %s", strerror(errno));
+		sl_config_free(initial);
+		free(api);
+		return NULL;
+	}
+	if (conf->config_path != NULL && conf->use_state_file) {
+		if (initial->state_file[0] != '\0')
+			snprintf(api->state_path, sizeof(api->state_path), "%s",
+				 initial->state_file);
+		else
+			snprintf(api->state_path, sizeof(api->state_path), "%s.state",
+				 conf->config_path);
+		state = read_state(api);
+	}
+	api->base = initial;
+	api->cfg = sl_config_dup(state != NULL ? state : initial);
+	sl_config_free(state);
+	api->hist_cap = api->cfg ? RTE_MAX(api->cfg->history, 2u) : 2;
+	api->hist = calloc(api->hist_cap, sizeof(*api->hist));
+	if (api->cfg == NULL || api->hist == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	api->start_ms = now_ms(api);
+	/* Backends present at start are healthy until proven otherwise, so a
+	 * restart does not drop traffic while the first checks run. */
+	api->vs = vip_state_for(api, api->cfg, &rc);
+	if (api->vs == NULL) {
+		snprintf(err, err_len, "health targets: %s", strerror(-rc));
+		goto fail;
+	}
+	sl_health_started(api->health);
+	api->next_change_ms = decide_all(api, api->cfg, api->vs, api->start_ms, false);
+	rc = build_for(api, api->cfg, api->vs, &snap);
+	if (rc < 0) {
+		snprintf(err, err_len, "first snapshot not built: %s", strerror(-rc));
+		goto fail;
+	}
+	sl_ctrl_publish(api->ctrl, snap);
+	alert_empty(api);
+	hist_add(api, &o, conf->config_path ? conf->config_path : "initial configuration");
+	write_state(api);
+	return api;
+fail:
+	sl_api_free(api);
+	return NULL;
+}
+
+void sl_api_free(struct sl_api *api)
+{
+	if (api == NULL)
+		return;
+	if (api->cfg != NULL)
+		vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
+	for (uint32_t k = 0; k < api->hist_len; k++)
+		sl_config_free(hist_at(api, k)->cfg);
+	free(api->hist);
+	for (int i = 0; i < 2; i++) {
+		free(api->samp[i].pkts);
+		free(api->samp[i].bytes);
+		free(api->samp[i].newf);
+	}
+	sl_health_free(api->health);
+	sl_config_free(api->cfg);
+	sl_config_free(api->base);
+	free(api);
+}
+
+const struct sl_config *sl_api_config(const struct sl_api *api)
+{
+	return api->cfg;
+}
+
+uint64_t sl_api_generation(const struct sl_api *api)
+{
+	return api->ctrl->generation;
+}
+
+struct sl_health *sl_api_checker(struct sl_api *api)
+{
+	return api->health;
+}
+
+int sl_api_fd(const struct sl_api *api)
+{
+	return sl_health_fd(api->health);
+}
+
+/* Counter sample for rates, once a second. */
+static void take_sample(struct sl_api *api, uint64_t now)
+{
+	struct sample t = api->samp[1];
+
+	api->samp[1] = api->samp[0];
+	if (t.pkts == NULL) {
+		t.pkts = calloc(SL_REAL_IDS, sizeof(uint64_t));
+		t.bytes = calloc(SL_REAL_IDS, sizeof(uint64_t));
+		t.newf = calloc(SL_REAL_IDS, sizeof(uint64_t));
+		if (t.pkts == NULL || t.bytes == NULL || t.newf == NULL) {
+			free(t.pkts);
+			free(t.bytes);
+			free(t.newf);
+			memset(&t, 0, sizeof(t));
+			api->samp[0] = t;
+			return;
+		}
+	}
+	memset(t.pkts, 0, SL_REAL_IDS * sizeof(uint64_t));
+	memset(t.bytes, 0, SL_REAL_IDS * sizeof(uint64_t));
+	memset(t.newf, 0, SL_REAL_IDS * sizeof(uint64_t));
+	for (unsigned w = 0; w < api->conf.nb_workers; w++) {
+		const struct sl_worker_stats *st = api->conf.workers[w]->stats;
+		uint32_t n = api->ctrl->snap ? api->ctrl->snap->nb_real_slots : 0;
+
+		for (uint32_t id = 0; id < n; id++) {
+			t.pkts[id] += st->real[id].packets;
+			t.bytes[id] += st->real[id].bytes;
+			t.newf[id] += st->real[id].new_flows;
+		}
+	}
+	t.drops = total_drops(api);
+	t.ms = now;
+	api->samp[0] = t;
+}
+
+uint32_t sl_api_tick(struct sl_api *api)
+{
+	uint64_t now, wait = 1000;
+
+	sl_health_run(api->health);
+	now = now_ms(api);
+	if (api->dirty || now >= api->next_change_ms) {
+		api->dirty = false;
+		refresh(api);
+	}
+	if (now >= api->next_sample_ms) {
+		take_sample(api, now);
+		api->next_sample_ms = now + 1000;
+		/* Flow counts have no event of their own: a draining backend
+		 * becomes drained when its count reaches 0. */
+		refresh(api);
+	}
+	guard_check(api, now);
+	now = now_ms(api);
+	if (api->next_change_ms > now)
+		wait = RTE_MIN(wait, api->next_change_ms - now);
+	else
+		wait = 0;
+	if (api->next_sample_ms > now)
+		wait = RTE_MIN(wait, api->next_sample_ms - now);
+	if (api->guard.active)
+		wait = RTE_MIN(wait, (uint64_t)100);
+	wait = RTE_MIN(wait, (uint64_t)sl_health_run(api->health));
+	return (uint32_t)wait;
+}
+
+/* ------------------------------------------------------------------ */
+/* Changes */
+
+static const struct sl_api_opts default_opts = {.origin = "cli"};
+
+static int find_vip_ref(const struct sl_config *cfg, const char *ref, struct sl_api_out *out)
+{
+	uint8_t family, addr[16], proto;
+	uint16_t port;
+	int i;
+
+	if (ref == NULL || sl_config_parse_vip_ref(ref, &family, addr, &port, &proto) < 0) {
+		msg(out, "'%s' is not a VIP (ADDRESS:PORT/PROTOCOL, e.g. 10.0.0.1:80/tcp)",
+		    ref ? ref : "");
+		return -EINVAL;
+	}
+	i = sl_config_find_vip(cfg, family, addr, port, proto);
+	if (i < 0) {
+		msg(out, "no VIP %s", ref);
+		return -ENOENT;
+	}
+	return i;
+}
+
+static int find_backend_ref(const struct sl_config_vip *v, const char *vref, const char *addr,
+			    struct sl_api_out *out)
+{
+	uint8_t a[16] = {0};
+	int j;
+
+	if (addr != NULL && inet_pton(AF_INET, addr, a) == 1)
+		j = sl_config_find_backend(v, SL_AF_INET, a);
+	else if (addr != NULL && inet_pton(AF_INET6, addr, a) == 1)
+		j = sl_config_find_backend(v, SL_AF_INET6, a);
+	else {
+		msg(out, "'%s' is not an IPv4 or IPv6 address", addr ? addr : "");
+		return -EINVAL;
+	}
+	if (j < 0) {
+		msg(out, "VIP %s has no backend %s", vref, addr);
+		return -ENOENT;
+	}
+	return j;
+}
+
+static const struct sl_api_opts *opts_or_default(const struct sl_api_opts *o)
+{
+	return o != NULL ? o : &default_opts;
+}
+
+int sl_api_vip_add(struct sl_api *api, const struct sl_api_opts *o, const struct sl_config_vip *v,
+		   struct sl_api_out *out)
+{
+	struct sl_config *cand;
+	struct sl_config_vip *nv;
+	char ref[80], summary[160];
+
+	o = opts_or_default(o);
+	sl_config_vip_ref(v, ref, sizeof(ref));
+	if (sl_config_find_vip(api->cfg, v->family, v->addr, v->port, v->proto) >= 0) {
+		msg(out, "VIP %s exists", ref);
+		return -EEXIST;
+	}
+	cand = sl_config_dup(api->cfg);
+	nv = cand ? realloc(cand->vips, (cand->nb_vips + 1) * sizeof(*nv)) : NULL;
+	if (nv == NULL) {
+		sl_config_free(cand);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	cand->vips = nv;
+	nv = &cand->vips[cand->nb_vips];
+	*nv = *v;
+	nv->backends = malloc((v->nb_backends ? v->nb_backends : 1) * sizeof(*nv->backends));
+	if (nv->backends == NULL) {
+		sl_config_free(cand);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(nv->backends, v->backends, v->nb_backends * sizeof(*nv->backends));
+	cand->nb_vips++;
+	snprintf(summary, sizeof(summary), "vip add %s (%u backends)", ref, v->nb_backends);
+	return commit(api, o, cand, summary, out);
+}
+
+int sl_api_vip_del(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+		   struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out);
+	struct sl_config *cand;
+	char summary[160];
+
+	if (i < 0)
+		return i;
+	cand = sl_config_dup(api->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	sl_config_vip_clear(&cand->vips[i]);
+	memmove(&cand->vips[i], &cand->vips[i + 1],
+		(cand->nb_vips - (uint32_t)i - 1) * sizeof(*cand->vips));
+	cand->nb_vips--;
+	snprintf(summary, sizeof(summary), "vip del %s", vip);
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+int sl_api_vip_set(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+		   const char *settings, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out);
+	struct sl_config *cand;
+	char summary[256], *dtext = NULL;
+	size_t dlen = 0;
+	struct sl_diag d = {0};
+	int rc;
+
+	if (i < 0)
+		return i;
+	cand = sl_config_dup(api->cfg);
+	d.out = open_memstream(&dtext, &dlen);
+	d.file = "settings";
+	if (cand == NULL || d.out == NULL) {
+		if (d.out)
+			fclose(d.out);
+		free(dtext);
+		sl_config_free(cand);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	rc = sl_config_vip_update(&cand->vips[i], settings ? settings : "", "settings", &d);
+	fclose(d.out);
+	if (rc < 0) {
+		msg(out, "%s", dtext && *dtext ? dtext : "invalid settings");
+		/* One line per problem, without the trailing newline. */
+		size_t l = strlen(out->msg);
+		if (l > 0 && out->msg[l - 1] == '\n')
+			out->msg[l - 1] = '\0';
+		free(dtext);
+		sl_config_free(cand);
+		return -EINVAL;
+	}
+	free(dtext);
+	snprintf(summary, sizeof(summary), "vip set %s %.200s", vip, settings ? settings : "");
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+int sl_api_backend_add(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+		       const struct sl_config_backend *b, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out);
+	struct sl_config *cand;
+	struct sl_config_vip *v;
+	struct sl_config_backend *nb;
+	char summary[200];
+
+	if (i < 0)
+		return i;
+	if (sl_config_find_backend(&api->cfg->vips[i], b->family, b->addr) >= 0) {
+		msg(out, "VIP %s already has backend %s", vip, b->addr_str);
+		return -EEXIST;
+	}
+	cand = sl_config_dup(api->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	v = &cand->vips[i];
+	nb = realloc(v->backends, (v->nb_backends + 1) * sizeof(*nb));
+	if (nb == NULL) {
+		sl_config_free(cand);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	v->backends = nb;
+	v->backends[v->nb_backends++] = *b;
+	snprintf(summary, sizeof(summary), "backend add %s %s (pool %s, weight %u, %s)", vip,
+		 b->addr_str, sl_pool_name(b->pool), b->weight, sl_admin_state_name(b->state));
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+int sl_api_backend_del(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+		       const char *addr, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out), j;
+	struct sl_config *cand;
+	struct sl_config_vip *v;
+	char summary[200];
+
+	if (i < 0)
+		return i;
+	j = find_backend_ref(&api->cfg->vips[i], vip, addr, out);
+	if (j < 0)
+		return j;
+	cand = sl_config_dup(api->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	v = &cand->vips[i];
+	memmove(&v->backends[j], &v->backends[j + 1],
+		(v->nb_backends - (uint32_t)j - 1) * sizeof(*v->backends));
+	v->nb_backends--;
+	snprintf(summary, sizeof(summary), "backend del %s %s", vip, addr);
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+int sl_api_backend_weight(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+			  const char *addr, uint32_t weight, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out), j;
+	struct sl_config *cand;
+	char summary[200];
+
+	if (i < 0)
+		return i;
+	j = find_backend_ref(&api->cfg->vips[i], vip, addr, out);
+	if (j < 0)
+		return j;
+	if (weight > 65535) {
+		msg(out, "weight %u out of range 0..65535", weight);
+		return -EINVAL;
+	}
+	cand = sl_config_dup(api->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(summary, sizeof(summary), "backend weight %s %s %u -> %u", vip, addr,
+		 cand->vips[i].backends[j].weight, weight);
+	cand->vips[i].backends[j].weight = weight;
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+int sl_api_backend_state(struct sl_api *api, const struct sl_api_opts *o, const char *vip,
+			 const char *addr, enum sl_admin_state st, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out), j;
+	struct sl_config *cand;
+	char summary[200];
+
+	if (i < 0)
+		return i;
+	j = find_backend_ref(&api->cfg->vips[i], vip, addr, out);
+	if (j < 0)
+		return j;
+	cand = sl_config_dup(api->cfg);
+	if (cand == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(summary, sizeof(summary), "backend state %s %s %s -> %s", vip, addr,
+		 sl_admin_state_name(cand->vips[i].backends[j].state), sl_admin_state_name(st));
+	cand->vips[i].backends[j].state = st;
+	return commit(api, opts_or_default(o), cand, summary, out);
+}
+
+/* Load a file or text with diagnostics captured into out->msg. */
+static struct sl_config *load_text(const char *path, const char *text, struct sl_api_out *out,
+				   json_t **warnings)
+{
+	char *dtext = NULL;
+	size_t dlen = 0;
+	struct sl_diag d = {0};
+	struct sl_config *cfg = NULL;
+	int rc;
+
+	d.out = open_memstream(&dtext, &dlen);
+	d.file = path ? path : "-";
+	if (d.out == NULL) {
+		msg(out, "out of memory");
+		return NULL;
+	}
+	if (text != NULL)
+		rc = sl_config_parse(text, strlen(text), d.file, &d, &cfg);
+	else
+		rc = sl_config_load(path, &d, &cfg);
+	fclose(d.out);
+	if (warnings != NULL) {
+		*warnings = json_array();
+		for (char *p = dtext; p && *p;) {
+			char *nl = strchr(p, '\n');
+
+			if (nl)
+				*nl = '\0';
+			if (strstr(p, ": warning: ") != NULL)
+				json_array_append_new(*warnings, json_string(p));
+			if (nl)
+				*nl = '\n';
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	if (rc < 0) {
+		msg(out, "%s", dtext && *dtext ? dtext : strerror(-rc));
+		size_t l = strlen(out->msg);
+		if (l > 0 && out->msg[l - 1] == '\n')
+			out->msg[l - 1] = '\0';
+		cfg = NULL;
+	}
+	free(dtext);
+	return cfg;
+}
+
+/* Three-way merge of a reloaded file: a backend's weight and state keep the
+ * running value (set with the CLI) unless the file changed that value since
+ * it was last loaded. */
+static void merge_runtime(const struct sl_config *base, const struct sl_config *run,
+			  struct sl_config *file)
+{
+	for (uint32_t i = 0; i < file->nb_vips; i++) {
+		struct sl_config_vip *v = &file->vips[i];
+		int bi = base ? sl_config_find_vip(base, v->family, v->addr, v->port, v->proto) : -1;
+		int ri = sl_config_find_vip(run, v->family, v->addr, v->port, v->proto);
+
+		if (ri < 0)
+			continue;
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			struct sl_config_backend *b = &v->backends[j];
+			int rj = sl_config_find_backend(&run->vips[ri], b->family, b->addr);
+			int bj = bi >= 0 ? sl_config_find_backend(&base->vips[bi], b->family, b->addr)
+					 : -1;
+			const struct sl_config_backend *rb, *bb;
+
+			if (rj < 0)
+				continue;
+			rb = &run->vips[ri].backends[rj];
+			bb = bj >= 0 ? &base->vips[bi].backends[bj] : NULL;
+			if (bb != NULL && bb->weight == b->weight)
+				b->weight = rb->weight;
+			if (bb != NULL && bb->state == b->state)
+				b->state = rb->state;
+		}
+	}
+}
+
+int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const char *path,
+			const char *text, struct sl_api_out *out)
+{
+	const char *name = path ? path : api->conf.config_path;
+	struct sl_config *file, *cand, *base_copy;
+	char summary[200];
+	bool from_daemon_file = text == NULL && path == NULL;
+	int rc;
+
+	o = opts_or_default(o);
+	if (text == NULL && name == NULL) {
+		msg(out, "no configuration file to apply");
+		return -EINVAL;
+	}
+	file = load_text(name, text, out, NULL);
+	if (file == NULL)
+		return -EINVAL;
+	base_copy = sl_config_dup(file);
+	if (base_copy == NULL) {
+		sl_config_free(file);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	merge_runtime(api->base, api->cfg, file);
+	cand = file;
+	snprintf(summary, sizeof(summary), "config apply %s%s", name ? name : "-",
+		 from_daemon_file ? "" : " (text)");
+	rc = commit(api, o, cand, summary, out);
+	if (rc == 0 && !o->dry_run) {
+		sl_config_free(api->base);
+		api->base = base_copy;
+	} else {
+		sl_config_free(base_copy);
+	}
+	return rc;
+}
+
+int sl_api_config_rollback(struct sl_api *api, const struct sl_api_opts *o, uint64_t gen,
+			   struct sl_api_out *out)
+{
+	struct sl_api_opts ro = *opts_or_default(o);
+
+	ro.origin = "rollback";
+	return rollback_to(api, &ro, gen, out);
+}
+
+int sl_api_config_check(struct sl_api *api, const char *path, const char *text,
+			struct sl_api_out *out)
+{
+	json_t *warnings = NULL;
+	struct sl_config *cfg;
+	const char *fixed;
+
+	cfg = load_text(path ? path : "-", text, out, &warnings);
+	if (cfg == NULL) {
+		json_t *errs = json_array();
+		char *copy = strdup(out->msg);
+
+		for (char *p = copy ? strtok(copy, "\n") : NULL; p; p = strtok(NULL, "\n"))
+			json_array_append_new(errs, json_string(p));
+		free(copy);
+		json_decref(warnings);
+		out->result = json_pack("{s:b,s:o}", "ok", 0, "errors", errs);
+		return -EINVAL;
+	}
+	if (api->conf.restart_only != NULL &&
+	    (fixed = api->conf.restart_only(api->cfg, cfg)) != NULL)
+		json_array_append_new(
+		    warnings,
+		    json_sprintf("%s differs from the running configuration: needs a restart",
+				 fixed));
+	sl_config_free(cfg);
+	out->result = json_pack("{s:b,s:o}", "ok", 1, "warnings", warnings);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries */
+
+static int memzone_count_cb_n;
+static void memzone_count(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned *)arg)++;
+}
+
+static void mempool_in_use(struct rte_mempool *mp, void *arg)
+{
+	*(uint64_t *)arg += rte_mempool_in_use_count(mp);
+}
+
+int sl_api_status(struct sl_api *api, struct sl_api_out *out)
+{
+	json_t *workers = json_array(), *guard = json_null();
+	uint64_t heap = 0, in_use = 0, now = now_ms(api);
+	unsigned memzones = 0, backends = 0;
+	struct rte_malloc_socket_stats ms;
+
+	RTE_SET_USED(memzone_count_cb_n);
+	for (unsigned w = 0; w < api->conf.nb_workers; w++) {
+		const struct sl_worker *wk = api->conf.workers[w];
+		uint64_t drops = 0;
+
+		for (unsigned r = 0; r < SL_V_MAX; r++)
+			drops += wk->stats->drops[r];
+		json_array_append_new(
+		    workers, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)wk->id,
+				       "lcore", (json_int_t)wk->lcore, "generation",
+				       (json_int_t)wk->stats->generation, "rx",
+				       (json_int_t)wk->stats->rx, "tx", (json_int_t)wk->stats->tx,
+				       "drops", (json_int_t)drops));
+	}
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &ms) == 0)
+			heap += ms.heap_allocsz_bytes;
+	rte_memzone_walk(memzone_count, &memzones);
+	rte_mempool_walk(mempool_in_use, &in_use);
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
+		backends += api->cfg->vips[i].nb_backends;
+	if (api->guard.active) {
+		json_decref(guard);
+		guard = json_pack("{s:I,s:I}", "generation", (json_int_t)api->guard.generation,
+				  "remaining_ms",
+				  (json_int_t)(api->guard.until_ms > now ? api->guard.until_ms - now
+									  : 0));
+	}
+	out->result = json_pack(
+	    "{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:s?,s:s?,s:o,s:{s:I,s:I,s:I}}", "generation",
+	    (json_int_t)api->ctrl->generation, "config_generation",
+	    (json_int_t)(api->hist_len ? hist_at(api, api->hist_len - 1)->generation : 0),
+	    "uptime_s", (json_int_t)((now - api->start_ms) / 1000), "workers", workers, "vips",
+	    (json_int_t)api->cfg->nb_vips, "backends", (json_int_t)backends, "health_targets",
+	    (json_int_t)sl_health_count(api->health), "config_path", api->conf.config_path,
+	    "state_file", api->state_path[0] ? api->state_path : NULL, "guard", guard, "memory",
+	    "heap_alloc_bytes", (json_int_t)heap, "memzones", (json_int_t)memzones,
+	    "mempool_in_use", (json_int_t)in_use);
+	return 0;
+}
+
+/* Slots per backend of VIP i in the running snapshot. */
+static uint32_t slots_of(const struct sl_api *api, const struct sl_vip *t, uint32_t h)
+{
+	uint32_t n = 0;
+
+	RTE_SET_USED(api);
+	if (t == NULL || h == SL_REAL_NONE)
+		return 0;
+	for (uint32_t j = 0; j < t->table_size; j++)
+		n += t->table[j] == h;
+	return n;
+}
+
+static const char *encap_name(enum sl_encap_kind k);
+
+static json_t *vip_summary(struct sl_api *api, uint32_t i)
+{
+	const struct sl_config_vip *v = &api->cfg->vips[i];
+	const struct vip_state *s = &api->vs[i];
+	uint32_t usable = 0;
+	char ref[80];
+
+	for (uint32_t j = 0; j < s->nb; j++)
+		usable += s->verdict[j].take_new;
+	sl_config_vip_ref(v, ref, sizeof(ref));
+	return json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:i,s:i},s:I,s:I}", "vip", ref, "encap",
+			 encap_name(v->encap), "serving_pool", sl_pool_name(s->vr.serving),
+			 "panic", s->vr.panic, "empty", s->vr.empty, "capacity_pct", "primary",
+			 s->vr.capacity_pct[SL_POOL_PRIMARY], "backup",
+			 s->vr.capacity_pct[SL_POOL_BACKUP], "backends",
+			 (json_int_t)v->nb_backends, "usable", (json_int_t)usable);
+}
+
+int sl_api_vip_list(struct sl_api *api, struct sl_api_out *out)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
+		json_array_append_new(arr, vip_summary(api, i));
+	out->result = json_pack("{s:o}", "vips", arr);
+	return 0;
+}
+
+static json_t *backend_entry(struct sl_api *api, uint32_t i, uint32_t j)
+{
+	const struct sl_config_vip *v = &api->cfg->vips[i];
+	const struct sl_config_backend *b = &v->backends[j];
+	const struct vip_state *s = &api->vs[i];
+	uint32_t h = sl_ctrl_real_handle(api->ctrl, v, b);
+	int vid = sl_ctrl_vip_id(api->ctrl, v);
+	const struct sl_vip *t = vip_in(api->ctrl->snap, vid);
+	const char *health = "unchecked";
+	char ref[80];
+
+	if (s->target[j] >= 0) {
+		const struct sl_hc_status *st = sl_health_status(api->health, s->target[j]);
+
+		health = !st->checked ? (st->up ? "up (not checked yet)" : "pending")
+			 : st->up     ? "up"
+				      : "down";
+	}
+	sl_config_vip_ref(v, ref, sizeof(ref));
+	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:f,s:I,s:i}", "vip", ref, "address",
+			 b->addr_str, "pool", sl_pool_name(b->pool), "weight", (json_int_t)b->weight,
+			 "admin", sl_admin_state_name(b->state), "state",
+			 sl_be_state_name(s->verdict[j].state), "health", health, "share_pct",
+			 t ? pct(slots_of(api, t, h), t->table_size) : 0.0, "flows",
+			 (json_int_t)real_flows(api, h), "slow_start_share_permille",
+			 (int)s->verdict[j].share);
+}
+
+int sl_api_backend_list(struct sl_api *api, const char *vip, struct sl_api_out *out)
+{
+	json_t *arr = json_array();
+	int only = -1;
+
+	if (vip != NULL) {
+		only = find_vip_ref(api->cfg, vip, out);
+		if (only < 0) {
+			json_decref(arr);
+			return only;
+		}
+	}
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
+		if (only < 0 || (uint32_t)only == i)
+			for (uint32_t j = 0; j < api->cfg->vips[i].nb_backends; j++)
+				json_array_append_new(arr, backend_entry(api, i, j));
+	out->result = json_pack("{s:o}", "backends", arr);
+	return 0;
+}
+
+static const char *encap_name(enum sl_encap_kind k)
+{
+	static const char *const names[] = {"ipip", "ip6ip6", "ipv4-in-ipv6", "gue"};
+
+	return (unsigned)k < RTE_DIM(names) ? names[k] : "?";
+}
+
+static const char *panic_mode_name(enum sl_panic_mode m)
+{
+	return m == SL_PANIC_OPEN ? "open" : "closed";
+}
+
+int sl_api_vip_show(struct sl_api *api, const char *vip, struct sl_api_out *out)
+{
+	int i = find_vip_ref(api->cfg, vip, out);
+	const struct sl_config_vip *v;
+	struct sl_api_out bl = {0};
+	json_t *o;
+
+	if (i < 0)
+		return i;
+	v = &api->cfg->vips[i];
+	o = vip_summary(api, (uint32_t)i);
+	json_object_set_new(
+	    o, "settings",
+	    json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s,s:{s:s,s:I,s:I,s:I,s:I,s:i,s:i}}",
+		      "table_size", (json_int_t)v->table_size, "encap", encap_name(v->encap),
+		      "slow_start_ms", (json_int_t)v->slow_start_ms, "drain_timeout_ms",
+		      (json_int_t)v->drain_timeout_ms, "backup_threshold_pct",
+		      (json_int_t)v->backup_threshold_pct, "backup_hysteresis_pct",
+		      (json_int_t)v->backup_hysteresis_pct, "panic_threshold_pct",
+		      (json_int_t)v->panic_threshold_pct, "panic_mode", panic_mode_name(v->panic_mode),
+		      "bounded_load_pct", (json_int_t)v->bounded_load_pct, "bounded_load_window_ms",
+		      (json_int_t)v->bounded_load_window_ms, "when_empty",
+		      v->when_empty == SL_EMPTY_DROP ? "drop" : "unreachable", "health", "type",
+		      sl_hc_kind_name(v->health.kind), "port",
+		      (json_int_t)(v->health.port ? v->health.port : v->port), "interval_ms",
+		      (json_int_t)v->health.interval_ms, "timeout_ms",
+		      (json_int_t)v->health.timeout_ms, "jitter_ms", (json_int_t)v->health.jitter_ms,
+		      "rise", (int)v->health.rise, "fall", (int)v->health.fall));
+	sl_api_backend_list(api, vip, &bl);
+	json_object_set(o, "backends", json_object_get(bl.result, "backends"));
+	json_decref(bl.result);
+	out->result = o;
+	return 0;
+}
+
+int sl_api_health(struct sl_api *api, struct sl_api_out *out)
+{
+	json_t *arr = json_array();
+	uint64_t now = now_ms(api);
+	/* One entry per target, listing the VIPs that use it. */
+	json_t **by_target = calloc(1 + sl_health_count(api->health) + 4096, sizeof(json_t *));
+	int max_t = -1;
+
+	if (by_target == NULL) {
+		json_decref(arr);
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &api->cfg->vips[i];
+		char ref[80];
+
+		sl_config_vip_ref(v, ref, sizeof(ref));
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			int t = api->vs[i].target[j];
+			const struct sl_hc_status *st;
+			const struct sl_hc_spec *sp;
+
+			if (t < 0 || t >= (int)(sl_health_count(api->health) + 4096))
+				continue;
+			if (by_target[t] == NULL) {
+				st = sl_health_status(api->health, t);
+				sp = sl_health_spec(api->health, t);
+				by_target[t] = json_pack(
+				    "{s:s,s:s,s:i,s:b,s:b,s:I,s:I,s:I,s:s,s:I,s:I,s:[]}", "address",
+				    v->backends[j].addr_str, "type", sl_hc_kind_name(sp->hc.kind),
+				    "port", (int)sp->hc.port, "up", st->up, "checked", st->checked,
+				    "checks", (json_int_t)st->checks, "failures",
+				    (json_int_t)st->failures, "transitions",
+				    (json_int_t)st->transitions, "last_result", st->last_result,
+				    "last_latency_us", (json_int_t)st->last_latency_us,
+				    "last_check_age_ms",
+				    (json_int_t)(st->last_ms && now > st->last_ms ? now - st->last_ms
+										 : 0),
+				    "vips");
+				max_t = RTE_MAX(max_t, t);
+			}
+			json_array_append_new(json_object_get(by_target[t], "vips"),
+					      json_string(ref));
+		}
+	}
+	for (int t = 0; t <= max_t; t++)
+		if (by_target[t] != NULL)
+			json_array_append_new(arr, by_target[t]);
+	free(by_target);
+	out->result = json_pack("{s:o}", "targets", arr);
+	return 0;
+}
+
+int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
+{
+	const struct sample *a = &api->samp[0], *b = &api->samp[1];
+	double dt = (a->ms > b->ms && b->ms != 0) ? (double)(a->ms - b->ms) / 1000.0 : 0;
+	json_t *vips = json_array(), *drops = json_object();
+	uint64_t dsum[SL_V_MAX] = {0};
+
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &api->cfg->vips[i];
+		json_t *bes = json_array();
+		uint64_t vp = 0, vb = 0, vn = 0;
+		double vpr = 0, vbr = 0, vnr = 0;
+		char ref[80];
+
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+			uint32_t id = SL_REAL_ID(h);
+			uint64_t p = 0, by = 0, nf = 0;
+			double pr = 0, br = 0, nr = 0;
+
+			if (h != SL_REAL_NONE) {
+				for (unsigned w = 0; w < api->conf.nb_workers; w++) {
+					const struct sl_worker_stats *st = api->conf.workers[w]->stats;
+
+					p += st->real[id].packets;
+					by += st->real[id].bytes;
+					nf += st->real[id].new_flows;
+				}
+				if (dt > 0 && a->pkts != NULL && b->pkts != NULL) {
+					pr = (double)(a->pkts[id] - b->pkts[id]) / dt;
+					br = (double)(a->bytes[id] - b->bytes[id]) * 8 / dt;
+					nr = (double)(a->newf[id] - b->newf[id]) / dt;
+				}
+			}
+			vp += p, vb += by, vn += nf, vpr += pr, vbr += br, vnr += nr;
+			json_array_append_new(
+			    bes, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f}", "address",
+					   v->backends[j].addr_str, "packets", (json_int_t)p, "bytes",
+					   (json_int_t)by, "new_flows", (json_int_t)nf, "pps", pr,
+					   "bps", br, "new_flows_per_s", nr));
+		}
+		sl_config_vip_ref(v, ref, sizeof(ref));
+		json_array_append_new(vips, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:o}", "vip",
+						      ref, "packets", (json_int_t)vp, "bytes",
+						      (json_int_t)vb, "new_flows", (json_int_t)vn,
+						      "pps", vpr, "bps", vbr, "new_flows_per_s", vnr,
+						      "backends", bes));
+	}
+	for (unsigned w = 0; w < api->conf.nb_workers; w++)
+		for (unsigned r = 0; r < SL_V_MAX; r++)
+			dsum[r] += api->conf.workers[w]->stats->drops[r];
+	for (unsigned r = 0; r < SL_V_MAX; r++)
+		if (r != SL_V_OK)
+			json_object_set_new(drops, sl_verdict_name((enum sl_verdict)r),
+					    json_integer((json_int_t)dsum[r]));
+	out->result = json_pack("{s:f,s:o,s:o,s:f}", "interval_s", dt, "vips", vips, "drops",
+				drops, "drops_per_s", drop_rate_now(api));
+	return 0;
+}
+
+int sl_api_flows(struct sl_api *api, struct sl_api_out *out)
+{
+	json_t *vips = json_array();
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &api->cfg->vips[i];
+		json_t *bes = json_array();
+		uint64_t vf = 0;
+		char ref[80];
+
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			uint64_t f =
+			    real_flows(api, sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]));
+
+			vf += f;
+			json_array_append_new(bes, json_pack("{s:s,s:I}", "address",
+							     v->backends[j].addr_str, "flows",
+							     (json_int_t)f));
+		}
+		total += vf;
+		sl_config_vip_ref(v, ref, sizeof(ref));
+		json_array_append_new(
+		    vips, json_pack("{s:s,s:I,s:o}", "vip", ref, "flows", (json_int_t)vf, "backends",
+				    bes));
+	}
+	out->result = json_pack("{s:I,s:o}", "flows", (json_int_t)total, "vips", vips);
+	return 0;
+}
+
+int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
+{
+	json_t *vips = json_array();
+	int only = -1;
+
+	if (vip != NULL) {
+		only = find_vip_ref(api->cfg, vip, out);
+		if (only < 0) {
+			json_decref(vips);
+			return only;
+		}
+	}
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &api->cfg->vips[i];
+		const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
+		struct sl_maglev_backend *mb;
+		uint32_t *idx_table;
+		json_t *bes;
+		char ref[80], fp[20] = "";
+
+		if (only >= 0 && (uint32_t)only != i)
+			continue;
+		if (t == NULL)
+			continue;
+		mb = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*mb));
+		idx_table = malloc(sizeof(uint32_t) * t->table_size);
+		bes = json_array();
+		if (mb != NULL && idx_table != NULL) {
+			uint32_t *handles = calloc(v->nb_backends ? v->nb_backends : 1, 4);
+
+			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
+				mb[j].id = (const uint8_t *)v->backends[j].addr_str;
+				mb[j].id_len = strlen(v->backends[j].addr_str);
+				mb[j].weight = v->backends[j].weight;
+				handles[j] = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+			}
+			/* The fingerprint hashes each slot's backend identity,
+			 * so instances with the same config and the same
+			 * health view print the same value. */
+			for (uint32_t s = 0; s < t->table_size && handles; s++) {
+				idx_table[s] = SL_MAGLEV_EMPTY;
+				for (uint32_t j = 0; j < v->nb_backends; j++)
+					if (handles[j] == t->table[s]) {
+						idx_table[s] = j;
+						break;
+					}
+			}
+			if (handles != NULL)
+				snprintf(fp, sizeof(fp), "%016" PRIx64,
+					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
+							       v->nb_backends));
+			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
+				uint32_t n = slots_of(api, t, handles[j]);
+
+				json_array_append_new(
+				    bes, json_pack("{s:s,s:s,s:I,s:f}", "address",
+						   v->backends[j].addr_str, "pool",
+						   sl_pool_name(v->backends[j].pool), "slots",
+						   (json_int_t)n, "share_pct", pct(n, t->table_size)));
+			}
+			free(handles);
+		}
+		free(mb);
+		free(idx_table);
+		sl_config_vip_ref(v, ref, sizeof(ref));
+		json_array_append_new(vips, json_pack("{s:s,s:I,s:s,s:o}", "vip", ref, "table_size",
+						      (json_int_t)t->table_size, "fingerprint", fp,
+						      "backends", bes));
+	}
+	out->result = json_pack("{s:o}", "vips", vips);
+	return 0;
+}
+
+int sl_api_config_show(struct sl_api *api, uint64_t gen, struct sl_api_out *out)
+{
+	const struct sl_config *cfg = api->cfg;
+	char *yaml;
+
+	if (gen != 0) {
+		struct gen_rec *r = hist_find(api, gen);
+
+		if (r == NULL) {
+			msg(out, "generation %" PRIu64 " is not in the history", gen);
+			return -ENOENT;
+		}
+		cfg = r->cfg;
+	}
+	yaml = sl_config_to_yaml(cfg, NULL);
+	if (yaml == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	out->result = json_pack("{s:I,s:s}", "generation",
+				(json_int_t)(gen ? gen : api->ctrl->generation), "yaml", yaml);
+	free(yaml);
+	return 0;
+}
+
+int sl_api_config_history(struct sl_api *api, struct sl_api_out *out)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t k = 0; k < api->hist_len; k++) {
+		const struct gen_rec *r = hist_at(api, k);
+
+		json_array_append_new(
+		    arr, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "generation",
+				   (json_int_t)r->generation, "time", (json_int_t)r->time, "uid",
+				   (json_int_t)r->uid, "origin", r->origin, "summary", r->summary,
+				   "guard", r->guard));
+	}
+	out->result = json_pack("{s:o}", "generations", arr);
+	return 0;
+}
+
+int sl_api_config_diff(struct sl_api *api, uint64_t a, uint64_t b, struct sl_api_out *out)
+{
+	struct gen_rec *ra, *rb;
+	char *d;
+
+	if (api->hist_len == 0) {
+		msg(out, "no history");
+		return -ENOENT;
+	}
+	if (b == 0)
+		b = hist_at(api, api->hist_len - 1)->generation;
+	rb = hist_find(api, b);
+	if (rb == NULL) {
+		msg(out, "generation %" PRIu64 " is not in the history", b);
+		return -ENOENT;
+	}
+	if (a == 0) {
+		for (uint32_t k = 1; k < api->hist_len; k++)
+			if (hist_at(api, k) == rb)
+				a = hist_at(api, k - 1)->generation;
+		if (a == 0) {
+			msg(out, "generation %" PRIu64 " has no predecessor in the history", b);
+			return -ENOENT;
+		}
+	}
+	ra = hist_find(api, a);
+	if (ra == NULL) {
+		msg(out, "generation %" PRIu64 " is not in the history", a);
+		return -ENOENT;
+	}
+	d = sl_config_diff(ra->cfg, rb->cfg);
+	if (d == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	out->result = json_pack("{s:I,s:I,s:s}", "from", (json_int_t)a, "to", (json_int_t)b,
+				"diff", d);
+	free(d);
+	return 0;
+}

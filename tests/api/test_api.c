@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sluice authors
+ *
+ * The control plane's internal API (control/sl_api.c) end to end inside one
+ * process: a real worker on ring ports forwards test packets while the test
+ * (acting as the control thread) changes the configuration, drives health
+ * checks with an injected clock and fake check results, previews, rolls back,
+ * guards and restarts.  No timing assertions: the clock is the test's.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sl_api.h"
+#include "sl_health.h"
+#include "sl_testlib.h"
+
+#define NB_BACKENDS 4
+#define NB_FLOWS    400
+
+static struct rte_mempool *g_pool;
+static struct sl_test_lb g_lb;
+static struct sl_api *g_api;
+static uint64_t g_now = 1000; /* ms, injected */
+static bool g_alive[NB_BACKENDS + 1]; /* by the backend address's last byte */
+static unsigned g_checks[NB_BACKENDS + 1];
+
+/* ---- fake health checks: the result is decided at once ------------------- */
+
+static int fake_start(void **ctx, const struct sl_hc_spec *spec, uint32_t *events, int *done,
+		      bool *ok, char *msg, size_t msg_len)
+{
+	unsigned b = spec->addr[3];
+
+	*ctx = NULL;
+	*events = 0;
+	*done = 1;
+	if (b <= NB_BACKENDS)
+		g_checks[b]++;
+	*ok = b <= NB_BACKENDS && g_alive[b];
+	snprintf(msg, msg_len, "%s", *ok ? "ok" : "connection refused");
+	return -1;
+}
+
+static int fake_step(void *ctx, uint32_t revents, uint32_t *events, bool *ok, char *msg,
+		     size_t msg_len)
+{
+	(void)ctx, (void)revents, (void)events, (void)ok, (void)msg, (void)msg_len;
+	return 1;
+}
+
+static void fake_stop(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct sl_hc_ops fake_ops = {fake_start, fake_step, fake_stop};
+static const struct sl_hc_ops *const fake_ops_table[4] = {NULL, &fake_ops, &fake_ops, &fake_ops};
+
+static uint64_t test_clock(void *arg)
+{
+	(void)arg;
+	return g_now;
+}
+
+static int64_t test_wall(void *arg)
+{
+	(void)arg;
+	return 1800000000 + (int64_t)(g_now / 1000);
+}
+
+/* ---- configuration -------------------------------------------------------- */
+
+#define VIP "198.51.100.10:80/tcp"
+
+static const char *const base_yaml = "ports:\n"
+				     "  - name: data0\n"
+				     "next_hop:\n"
+				     "  port: data0\n"
+				     "  mac: 02:00:00:00:00:01\n"
+				     "tunnel:\n"
+				     "  source4: 192.0.2.1\n"
+				     "flow_table:\n"
+				     "  size: 4096\n"
+				     "maglev:\n"
+				     "  table_size: 1009\n"
+				     "guard:\n"
+				     "  backends_down: 0\n"
+				     "  drops_per_second: 1000000\n"
+				     "vips:\n"
+				     "  - address: 198.51.100.10\n"
+				     "    port: 80\n"
+				     "    protocol: tcp\n"
+				     "    encap: ipip\n"
+				     "    slow_start: 10s\n"
+				     "    health:\n"
+				     "      type: tcp\n"
+				     "      port: 8080\n"
+				     "      interval: 1s\n"
+				     "      timeout: 300ms\n"
+				     "      jitter: 0ms\n"
+				     "      rise: 2\n"
+				     "      fall: 3\n"
+				     "    backends:\n"
+				     "      - address: 10.1.0.1\n"
+				     "      - address: 10.1.0.2\n"
+				     "      - address: 10.1.0.3\n"
+				     "      - address: 10.1.0.4\n";
+
+/* The worker runs on this thread between control calls: while the API
+ * publishes (and waits for a grace period), the worker is offline. */
+static void worker_offline(void)
+{
+	rte_rcu_qsbr_thread_offline(g_lb.qsbr, 0);
+}
+
+static void worker_online(void)
+{
+	rte_rcu_qsbr_thread_online(g_lb.qsbr, 0);
+}
+
+static struct sl_api *api_create(const char *config_path, bool state)
+{
+	struct sl_api_conf conf = {
+	    .ctrl = &g_lb.ctrl,
+	    .workers = &g_lb.w,
+	    .nb_workers = 1,
+	    .config_path = config_path,
+	    .use_state_file = state,
+	    .clock_ms = test_clock,
+	    .wall_clock = test_wall,
+	    .hc_ops = fake_ops_table,
+	};
+	struct sl_config *cfg;
+	struct sl_api *api;
+	char err[256];
+
+	if (config_path != NULL) {
+		struct sl_diag d = {.out = stderr, .file = config_path};
+
+		assert_int_equal(sl_config_load(config_path, &d, &cfg), 0);
+	} else {
+		cfg = sl_test_config(base_yaml);
+	}
+	assert_non_null(cfg);
+	worker_offline();
+	api = sl_api_create(&conf, cfg, err, sizeof(err));
+	worker_online();
+	if (api == NULL)
+		fail_msg("sl_api_create: %s", err);
+	return api;
+}
+
+static void tick(void)
+{
+	worker_offline();
+	sl_api_tick(g_api);
+	worker_online();
+}
+
+/* Advance the clock by `ms` in 10 ms steps, ticking the API. */
+static void advance(uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 10) {
+		g_now += 10;
+		tick();
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	for (unsigned b = 1; b <= NB_BACKENDS; b++) {
+		g_alive[b] = true;
+		g_checks[b] = 0;
+	}
+	if (sl_test_lb_init(&g_lb, base_yaml, g_pool) < 0)
+		return -1;
+	g_api = api_create(NULL, false);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	worker_offline();
+	sl_api_free(g_api);
+	worker_online();
+	g_api = NULL;
+	sl_test_lb_fini(&g_lb);
+	return 0;
+}
+
+/* ---- traffic -------------------------------------------------------------- */
+
+/* Send one TCP packet of flow `i` to the VIP; return the last byte of the
+ * outer destination (the backend), or 0 if nothing came out. */
+static unsigned send_flow(unsigned i)
+{
+	struct sl_test_port *p = sl_test_lb_port(&g_lb, "data0");
+	struct sl_test_pkt pkt = {
+	    .src = "203.0.113.7",
+	    .dst = "198.51.100.10",
+	    .proto = IPPROTO_TCP,
+	    .sport = (uint16_t)(10000 + i),
+	    .dport = 80,
+	};
+	struct rte_mbuf *out[4];
+	unsigned n, b = 0;
+
+	assert_int_equal(sl_test_lb_send(&g_lb, p, &pkt), 1);
+	n = sl_test_port_collect(p, out, 4);
+	if (n == 1) {
+		const uint8_t *f = rte_pktmbuf_mtod(out[0], const uint8_t *);
+
+		/* Ethernet, then the outer IPv4 header: destination at 16. */
+		b = f[14 + 19];
+	}
+	rte_pktmbuf_free_bulk(out, n);
+	return b;
+}
+
+static uint64_t total_drops(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned r = 1; r < SL_V_MAX; r++)
+		if (r != SL_V_NO_VIP)
+			n += g_lb.w->stats->drops[r];
+	return n;
+}
+
+static json_t *call_ok(int rc, struct sl_api_out *out)
+{
+	if (rc != 0)
+		fail_msg("API call failed (%d): %s", rc, out->msg);
+	return out->result;
+}
+
+/* The state a backend reports in backend list. */
+static const char *backend_state(const char *addr)
+{
+	static char buf[32];
+	struct sl_api_out out = {0};
+	json_t *r = call_ok(sl_api_backend_list(g_api, VIP, &out), &out), *b;
+	size_t i;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(r, "backends"), i, b)
+	{
+		if (strcmp(json_string_value(json_object_get(b, "address")), addr) == 0)
+			snprintf(buf, sizeof(buf), "%s",
+				 json_string_value(json_object_get(b, "state")));
+	}
+	json_decref(r);
+	return buf;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Issue: a backend that stops answering is out of new-flow selection within
+ * interval x fall + timeout; flows on it move on their next packet, flows on
+ * healthy backends never move. */
+static void down_backend_moves_only_its_flows(void **state)
+{
+	unsigned before[NB_FLOWS], on2 = 0;
+	uint64_t gen, died;
+
+	(void)state;
+	for (unsigned i = 0; i < NB_FLOWS; i++) {
+		before[i] = send_flow(i);
+		assert_in_range(before[i], 1, NB_BACKENDS);
+		on2 += before[i] == 2;
+	}
+	assert_true(on2 > 0);
+	/* Let the first checks run (the phase is within the first interval). */
+	advance(2000);
+	assert_string_equal(backend_state("10.1.0.2"), "up");
+	gen = sl_api_generation(g_api);
+
+	g_alive[2] = false;
+	died = g_now;
+	while (strcmp(backend_state("10.1.0.2"), "down") != 0) {
+		assert_true(g_now - died <= 1000 * 3 + 300);
+		g_now += 1;
+		tick();
+	}
+	assert_true(sl_api_generation(g_api) > gen);
+
+	for (unsigned i = 0; i < NB_FLOWS; i++) {
+		unsigned b = send_flow(i);
+
+		if (before[i] == 2)
+			assert_true(b != 2 && b >= 1 && b <= NB_BACKENDS);
+		else
+			assert_int_equal(b, before[i]);
+	}
+	/* New flows never go to it. */
+	for (unsigned i = NB_FLOWS; i < 2 * NB_FLOWS; i++)
+		assert_int_not_equal(send_flow(i), 2);
+	assert_int_equal(total_drops(), 0);
+}
+
+/* Coming back: after `rise` successes it is in again, through slow start
+ * (its share grows step by step to the full share). */
+static void recovery_goes_through_slow_start(void **state)
+{
+	struct sl_api_out out = {0};
+	json_t *r, *b;
+	double last = -1;
+	size_t i;
+	unsigned steps = 0;
+
+	(void)state;
+	advance(2000);
+	g_alive[3] = false;
+	advance(5000);
+	assert_string_equal(backend_state("10.1.0.3"), "down");
+	g_alive[3] = true;
+	g_checks[3] = 0;
+	while (strcmp(backend_state("10.1.0.3"), "down") == 0) {
+		assert_true(g_checks[3] <= 2);
+		g_now += 1;
+		tick();
+	}
+	/* Exactly `rise` successful checks brought it back. */
+	assert_int_equal(g_checks[3], 2);
+	assert_string_equal(backend_state("10.1.0.3"), "slow_start");
+	for (unsigned t = 0; t < 12; t++) {
+		double share = -1;
+
+		r = call_ok(sl_api_backend_list(g_api, VIP, &out), &out);
+		json_array_foreach(json_object_get(r, "backends"), i, b)
+		{
+			if (strcmp(json_string_value(json_object_get(b, "address")), "10.1.0.3") ==
+			    0)
+				share = json_real_value(json_object_get(b, "share_pct"));
+		}
+		json_decref(r);
+		assert_true(share >= last);
+		if (share > last)
+			steps++;
+		last = share;
+		advance(1000);
+	}
+	assert_true(steps >= 5);
+	assert_string_equal(backend_state("10.1.0.3"), "up");
+	/* Full share again: about a quarter of 1009 slots. */
+	assert_true(last > 20.0 && last < 30.0);
+}
+
+/* Preview: a dry run changes nothing, and its numbers are what the change
+ * then does. */
+static void dry_run_previews_exactly(void **state)
+{
+	struct sl_api_opts dry = {.dry_run = true, .origin = "test"};
+	struct sl_api_opts real = {.origin = "test"};
+	struct sl_api_out out = {0};
+	const struct sl_vip *t;
+	uint32_t *old_table;
+	unsigned on1 = 0, moved = 0;
+	uint64_t gen = sl_api_generation(g_api);
+	json_t *r, *v;
+
+	(void)state;
+	for (unsigned i = 0; i < NB_FLOWS; i++)
+		on1 += send_flow(i) == 1;
+
+	/* Removing backend 1 moves exactly its flows. */
+	r = call_ok(sl_api_backend_del(g_api, &dry, VIP, "10.1.0.1", &out), &out);
+	assert_true(json_is_true(json_object_get(r, "dry_run")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "preview"),
+							    "flows_moving")),
+			 on1);
+	json_decref(r);
+	assert_int_equal(sl_api_generation(g_api), gen);
+
+	/* A weight change: the slots the preview says move are the slots that
+	 * move. */
+	t = &g_lb.ctrl.snap->vips[sl_ctrl_vip_id(&g_lb.ctrl, &sl_api_config(g_api)->vips[0])];
+	old_table = malloc(t->table_size * sizeof(*old_table));
+	memcpy(old_table, t->table, t->table_size * sizeof(*old_table));
+	r = call_ok(sl_api_backend_weight(g_api, &dry, VIP, "10.1.0.4", 300, &out), &out);
+	v = json_array_get(json_object_get(json_object_get(r, "preview"), "vips"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "vip")), VIP);
+	assert_int_equal(json_integer_value(json_object_get(v, "flows_moving")), 0);
+	{
+		json_int_t predicted = json_integer_value(json_object_get(v, "slots_moved"));
+
+		json_decref(r);
+		worker_offline();
+		r = call_ok(sl_api_backend_weight(g_api, &real, VIP, "10.1.0.4", 300, &out), &out);
+		worker_online();
+		json_decref(r);
+		t = &g_lb.ctrl.snap->vips[sl_ctrl_vip_id(&g_lb.ctrl,
+							 &sl_api_config(g_api)->vips[0])];
+		for (uint32_t j = 0; j < t->table_size; j++)
+			moved += old_table[j] != t->table[j];
+		assert_int_equal(moved, predicted);
+		assert_true(moved > 0);
+	}
+	free(old_table);
+	/* Established flows stayed where they were (weights never move
+	 * flows that are in the table). */
+	assert_int_equal(total_drops(), 0);
+}
+
+static void change(int rc, struct sl_api_out *out)
+{
+	json_decref(call_ok(rc, out));
+	out->result = NULL;
+}
+
+/* Generations: history, diff, rollback. */
+static void history_diff_rollback(void **state)
+{
+	struct sl_api_opts o = {.uid = 1234, .origin = "cli"};
+	struct sl_api_out out = {0};
+	struct sl_config *initial = sl_config_dup(sl_api_config(g_api));
+	uint64_t g1 = sl_api_generation(g_api);
+	json_t *r, *gens;
+	const char *diff;
+
+	(void)state;
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 50, &out), &out);
+	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.2", SL_ADMIN_DRAINING, &out), &out);
+	worker_online();
+
+	r = call_ok(sl_api_config_history(g_api, &out), &out);
+	gens = json_object_get(r, "generations");
+	assert_int_equal(json_array_size(gens), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(gens, 1), "uid")),
+			 1234);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(gens, 1),
+								 "summary")),
+			       "weight"));
+	json_decref(r);
+
+	r = call_ok(sl_api_config_diff(g_api, g1, 0, &out), &out);
+	diff = json_string_value(json_object_get(r, "diff"));
+	assert_non_null(strstr(diff, "10.1.0.1 weight: 100 -> 50"));
+	assert_non_null(strstr(diff, "10.1.0.2 state: enabled -> draining"));
+	json_decref(r);
+
+	worker_offline();
+	change(sl_api_config_rollback(g_api, &o, g1, &out), &out);
+	worker_online();
+	assert_true(sl_config_equal(sl_api_config(g_api), initial));
+	assert_int_equal(sl_api_config_rollback(g_api, &o, 999999, &out), -ENOENT);
+	assert_non_null(strstr(out.msg, "999999"));
+	sl_config_free(initial);
+}
+
+/* Guard: a change followed by a backend going down is rolled back by
+ * itself; a quiet change is kept. */
+static void guard_rolls_back_when_health_worsens(void **state)
+{
+	struct sl_api_opts g = {.origin = "cli", .guard_ms = 5000};
+	struct sl_api_out out = {0};
+	struct sl_config *before;
+	json_t *r, *last;
+
+	(void)state;
+	advance(2000);
+	before = sl_config_dup(sl_api_config(g_api));
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &g, VIP, "10.1.0.1", 10, &out), &out);
+	worker_online();
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[0].weight, 10);
+	g_alive[4] = false;
+	advance(4500);
+	/* Rolled back: the running configuration is the one before. */
+	assert_true(sl_config_equal(sl_api_config(g_api), before));
+	r = call_ok(sl_api_config_history(g_api, &out), &out);
+	last = json_object_get(r, "generations");
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(json_array_get(last, json_array_size(last) - 2),
+					      "guard")),
+	    "rolled back"));
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(last, json_array_size(last) - 1), "origin")),
+			    "rollback");
+	json_decref(r);
+	sl_config_free(before);
+
+	/* Quiet: kept. */
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &g, VIP, "10.1.0.1", 20, &out), &out);
+	worker_online();
+	advance(6000);
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[0].weight, 20);
+	r = call_ok(sl_api_config_history(g_api, &out), &out);
+	last = json_object_get(r, "generations");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(last, json_array_size(last) - 1), "guard")),
+			    "kept");
+	json_decref(r);
+}
+
+/* Bad changes are refused with a message and change nothing. */
+static void bad_changes_are_refused(void **state)
+{
+	struct sl_api_opts o = {.origin = "cli"};
+	struct sl_api_out out = {0};
+	uint64_t gen = sl_api_generation(g_api);
+	struct sl_config *before = sl_config_dup(sl_api_config(g_api));
+
+	(void)state;
+	worker_offline();
+	assert_int_equal(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 70000, &out), -EINVAL);
+	assert_non_null(strstr(out.msg, "70000"));
+	assert_int_equal(sl_api_backend_weight(g_api, &o, "198.51.100.99:80/tcp", "10.1.0.1", 1,
+					       &out),
+			 -ENOENT);
+	assert_non_null(strstr(out.msg, "198.51.100.99:80/tcp"));
+	assert_int_equal(sl_api_backend_weight(g_api, &o, "nonsense", "10.1.0.1", 1, &out),
+			 -EINVAL);
+	assert_int_equal(sl_api_backend_del(g_api, &o, VIP, "10.1.0.9", &out), -ENOENT);
+	assert_int_equal(sl_api_vip_set(g_api, &o, VIP, "panic_mode: maybe", &out), -EINVAL);
+	assert_non_null(strstr(out.msg, "panic_mode"));
+	assert_int_equal(sl_api_config_apply(g_api, &o, "bad.yaml", "vips: 3\n", &out), -EINVAL);
+	assert_non_null(strstr(out.msg, "bad.yaml"));
+	worker_online();
+	assert_int_equal(sl_api_generation(g_api), gen);
+	assert_true(sl_config_equal(sl_api_config(g_api), before));
+	sl_config_free(before);
+}
+
+/* Health state, weights and admin states survive a reload of the file. */
+static void reload_keeps_runtime_state(void **state)
+{
+	struct sl_api_opts o = {.origin = "cli"};
+	struct sl_api_out out = {0};
+	char *edited = strdup(base_yaml), *p;
+	const struct sl_config_vip *v;
+
+	(void)state;
+	advance(2000);
+	g_alive[2] = false;
+	advance(5000);
+	assert_string_equal(backend_state("10.1.0.2"), "down");
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 50, &out), &out);
+	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.3", SL_ADMIN_DISABLED, &out), &out);
+	/* The file (unchanged for .1 and .3) again, with .4 now weight 7. */
+	p = strstr(edited, "      - address: 10.1.0.4\n");
+	assert_non_null(p);
+	*p = '\0';
+	{
+		char text[4096];
+
+		snprintf(text, sizeof(text), "%s      - address: 10.1.0.4\n        weight: 7\n",
+			 edited);
+		change(sl_api_config_apply(g_api, &o, "reload.yaml", text, &out), &out);
+	}
+	worker_online();
+	free(edited);
+	v = &sl_api_config(g_api)->vips[0];
+	assert_int_equal(v->backends[0].weight, 50);
+	assert_int_equal(v->backends[2].state, SL_ADMIN_DISABLED);
+	assert_int_equal(v->backends[3].weight, 7);
+	/* Health was not re-learnt: still down without a new check. */
+	assert_string_equal(backend_state("10.1.0.2"), "down");
+}
+
+/* Changes survive a restart through the state file; a config file edited
+ * since wins. */
+static void state_file_restores_cli_changes(void **state)
+{
+	struct sl_api_opts o = {.origin = "cli"};
+	struct sl_api_out out = {0};
+	char dir[] = "/tmp/sl_api_XXXXXX", path[256], spath[300];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sluice.yaml", dir);
+	snprintf(spath, sizeof(spath), "%s.state", path);
+	f = fopen(path, "w");
+	fputs(base_yaml, f);
+	fclose(f);
+
+	worker_offline();
+	sl_api_free(g_api);
+	worker_online();
+	g_api = api_create(path, true);
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 42, &out), &out);
+	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.2", SL_ADMIN_DRAINING, &out), &out);
+	sl_api_free(g_api);
+	worker_online();
+	assert_int_equal(access(spath, R_OK), 0);
+
+	g_api = api_create(path, true);
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[0].weight, 42);
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[1].state, SL_ADMIN_DRAINING);
+
+	/* The operator edits the file: it wins over the state file. */
+	worker_offline();
+	sl_api_free(g_api);
+	worker_online();
+	f = fopen(path, "a");
+	fputs("# edited\n", f);
+	fclose(f);
+	g_api = api_create(path, true);
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[0].weight, 100);
+	assert_int_equal(sl_api_config(g_api)->vips[0].backends[1].state, SL_ADMIN_ENABLED);
+	unlink(spath);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Queries answer with the documented shapes. */
+static void queries(void **state)
+{
+	struct sl_api_out out = {0};
+	json_t *r;
+
+	(void)state;
+	for (unsigned i = 0; i < 50; i++)
+		send_flow(i);
+	r = call_ok(sl_api_status(g_api, &out), &out);
+	assert_int_equal(json_integer_value(json_object_get(r, "vips")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "backends")), NB_BACKENDS);
+	assert_int_equal(json_integer_value(json_object_get(r, "health_targets")), NB_BACKENDS);
+	json_decref(r);
+	r = call_ok(sl_api_flows(g_api, &out), &out);
+	assert_int_equal(json_integer_value(json_object_get(r, "flows")), 50);
+	json_decref(r);
+	r = call_ok(sl_api_table(g_api, VIP, &out), &out);
+	assert_int_equal(strlen(json_string_value(json_object_get(
+			     json_array_get(json_object_get(r, "vips"), 0), "fingerprint"))),
+			 16);
+	json_decref(r);
+	r = call_ok(sl_api_health(g_api, &out), &out);
+	assert_int_equal(json_array_size(json_object_get(r, "targets")), NB_BACKENDS);
+	json_decref(r);
+	r = call_ok(sl_api_stats(g_api, &out), &out);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(r, "vips"), 0), "new_flows")),
+			 50);
+	json_decref(r);
+	r = call_ok(sl_api_vip_show(g_api, VIP, &out), &out);
+	assert_int_equal(json_array_size(json_object_get(r, "backends")), NB_BACKENDS);
+	json_decref(r);
+	r = call_ok(sl_api_config_show(g_api, 0, &out), &out);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "yaml")), "10.1.0.4"));
+	json_decref(r);
+}
+
+/* ---- 1000 changes under traffic, with a real worker thread ---------------- */
+
+struct wthread {
+	volatile bool stop;
+};
+
+static void *worker_thread(void *arg)
+{
+	struct wthread *wt = arg;
+
+	rte_rcu_qsbr_thread_online(g_lb.qsbr, 0);
+	while (!wt->stop)
+		sl_worker_poll(g_lb.w);
+	rte_rcu_qsbr_thread_offline(g_lb.qsbr, 0);
+	return NULL;
+}
+
+static void thousand_changes_under_traffic(void **state)
+{
+	struct sl_api_opts o = {.origin = "test"};
+	struct sl_api_out out = {0};
+	struct sl_test_port *p = sl_test_lb_port(&g_lb, "data0");
+	struct sl_test_dpdk_usage u0, u1;
+	struct wthread wt = {.stop = false};
+	uint64_t sent = 0, got = 0;
+	pthread_t tid;
+	unsigned i;
+
+	(void)state;
+	advance(2000);
+	sl_test_dpdk_usage(&u0);
+	worker_offline();
+	assert_int_equal(rte_ctrl_thread_create(&tid, "sl-t-worker", NULL, worker_thread, &wt), 0);
+	for (i = 0; i < 1000; i++) {
+		struct sl_config_backend nb = {0};
+		uint64_t gen, polls;
+		struct rte_mbuf *m[8];
+		unsigned n;
+
+		switch (i % 5) {
+		case 0:
+			change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 50 + i % 7, &out),
+			       &out);
+			break;
+		case 1:
+			change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.2", SL_ADMIN_DRAINING,
+						    &out),
+			       &out);
+			break;
+		case 2:
+			change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.2", SL_ADMIN_ENABLED,
+						    &out),
+			       &out);
+			break;
+		case 3:
+			nb.family = SL_AF_INET;
+			sl_test_addr("10.1.0.9", nb.addr);
+			snprintf(nb.addr_str, sizeof(nb.addr_str), "10.1.0.9");
+			nb.weight = 100;
+			change(sl_api_backend_add(g_api, &o, VIP, &nb, &out), &out);
+			break;
+		default:
+			change(sl_api_backend_del(g_api, &o, VIP, "10.1.0.9", &out), &out);
+			break;
+		}
+		/* Returned after the grace period: the worker's next loop
+		 * uses this generation. */
+		gen = sl_api_generation(g_api);
+		polls = __atomic_load_n(&g_lb.w->stats->polls, __ATOMIC_RELAXED);
+		for (unsigned k = 0; k < 10000000 &&
+				     __atomic_load_n(&g_lb.w->stats->polls, __ATOMIC_RELAXED) <
+					 polls + 2;
+		     k++)
+			rte_pause();
+		assert_int_equal(__atomic_load_n(&g_lb.w->stats->generation, __ATOMIC_RELAXED),
+				 gen);
+		/* Paced traffic: a few packets of existing and new flows. */
+		for (unsigned k = 0; k < 4; k++) {
+			uint8_t frame[256];
+			struct sl_test_pkt pkt = {
+			    .src = "203.0.113.7",
+			    .dst = "198.51.100.10",
+			    .proto = IPPROTO_TCP,
+			    .sport = (uint16_t)(20000 + (i * 4 + k) % 3000),
+			    .dport = 80,
+			};
+			size_t len = sl_test_pkt_build(&pkt, frame, sizeof(frame));
+			struct rte_mbuf *mb = sl_test_mbuf(g_pool, frame, (uint16_t)len);
+
+			assert_non_null(mb);
+			if (sl_test_port_inject(p, &mb, 1) == 1)
+				sent++;
+			else
+				rte_pktmbuf_free(mb);
+		}
+		while ((n = sl_test_port_collect(p, m, 8)) > 0) {
+			got += n;
+			rte_pktmbuf_free_bulk(m, n);
+		}
+	}
+	/* Drain what is still in flight (bounded). */
+	for (unsigned k = 0; k < 10000000 && got < sent; k++) {
+		struct rte_mbuf *m[8];
+		unsigned n = sl_test_port_collect(p, m, 8);
+
+		got += n;
+		rte_pktmbuf_free_bulk(m, n);
+	}
+	wt.stop = true;
+	pthread_join(tid, NULL);
+	worker_online();
+	assert_int_equal(got, sent);
+	assert_int_equal(total_drops(), 0);
+	/* Back to the first configuration: DPDK memory where it started. */
+	worker_offline();
+	change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 100, &out), &out);
+	worker_online();
+	sl_test_dpdk_usage(&u1);
+	assert_int_equal(u1.memzones, u0.memzones);
+	assert_int_equal(u1.mempools, u0.mempools);
+	assert_int_equal(u1.heap_bytes, u0.heap_bytes);
+	assert_int_equal(rte_mempool_in_use_count(g_pool), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(down_backend_moves_only_its_flows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(recovery_goes_through_slow_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dry_run_previews_exactly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(history_diff_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(guard_rolls_back_when_health_worsens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_changes_are_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reload_keeps_runtime_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(state_file_restores_cli_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(thousand_changes_under_traffic, setup, teardown),
+	};
+	int rc;
+
+	(void)argc;
+	if (sl_test_eal_init(argv[0], NULL) < 0)
+		return 1;
+	/* No per-lcore cache, so the in-use count is exact. */
+	g_pool = rte_pktmbuf_pool_create("sl_api_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 SOCKET_ID_ANY);
+	if (g_pool == NULL)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(g_pool);
+	sl_test_eal_fini();
+	return rc;
+}
