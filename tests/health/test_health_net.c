@@ -76,7 +76,9 @@ static int group_setup(void **state)
 
 /* ---------------------------------------------------------------- servers */
 
-enum srv_kind { S_ACCEPT_CLOSE, S_HTTP, S_SILENT, S_UDP_ECHO };
+/* S_HTTP_DRIP answers one byte per pump: the checker sees the status line
+ * and the body substring split over many reads. */
+enum srv_kind { S_ACCEPT_CLOSE, S_HTTP, S_HTTP_DRIP, S_SILENT, S_UDP_ECHO };
 
 #define MAX_CONNS 16
 
@@ -170,7 +172,8 @@ static void pump_http(struct srv *s, struct conn *c)
 		s->requests++;
 		c->answering = true;
 	}
-	n = send(c->fd, s->resp + c->resp_off, s->resp_len - c->resp_off, MSG_NOSIGNAL);
+	n = send(c->fd, s->resp + c->resp_off,
+		 s->kind == S_HTTP_DRIP ? 1 : s->resp_len - c->resp_off, MSG_NOSIGNAL);
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n > 0)
@@ -353,7 +356,7 @@ static void test_tcp(void **state)
 #define RESP_GARBAGE "SSH-2.0-OpenSSH_9.2\r\n"
 #define RESP_204     "HTTP/1.1 204 No Content\r\n\r\n"
 
-enum { H_OK, H_503, H_NOPE, H_GARBAGE, H_SILENT, H_204, H_OK6, H_BIG, H_TOO_FAR, NB_H };
+enum { H_OK, H_503, H_NOPE, H_GARBAGE, H_SILENT, H_204, H_OK6, H_BIG, H_TOO_FAR, H_DRIP, NB_H };
 
 static void test_http(void **state)
 {
@@ -381,6 +384,7 @@ static void test_http(void **state)
 	srv_open(&srv[H_OK6], S_HTTP, AF_INET6, 8107, RESP_OK, 0);
 	srv_open(&srv[H_BIG], S_HTTP, AF_INET, 8108, big, 0);
 	srv_open(&srv[H_TOO_FAR], S_HTTP, AF_INET, 8109, too_far, 0);
+	srv_open(&srv[H_DRIP], S_HTTP_DRIP, AF_INET, 8110, "HTTP/1.0 200 OK\r\n\r\nzzzokzz", 0);
 	h = sl_health_create(NULL, NULL, NULL, NULL, NULL);
 	assert_non_null(h);
 
@@ -411,6 +415,11 @@ static void test_http(void **state)
 	s = spec(AF_INET, SL_HC_HTTP, 8108);
 	strcpy(s.hc.body, "ok");
 	e[H_BIG] = (struct expect){add(h, &s, true), true, "ok"};
+	s = spec(AF_INET, SL_HC_HTTP, 8110);
+	s.hc.interval_ms = 2000; /* room for ~30 one-byte reads */
+	s.hc.timeout_ms = 1900;
+	strcpy(s.hc.body, "ok");
+	e[H_DRIP] = (struct expect){add(h, &s, true), true, "ok"};
 
 	drive(h, srv, NB_H, e, NB_H);
 	/* The request, byte for byte; the default Host is the address and
