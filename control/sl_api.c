@@ -36,8 +36,8 @@
  * index as cfg->vips). */
 struct vip_state {
 	struct sl_vip_runtime vr;
-	struct sl_be_runtime *rt;     /* per backend */
-	int *target;		      /* health target per backend, -1 = not checked */
+	struct sl_be_runtime *rt;      /* per backend */
+	int *target;		       /* health target per backend, -1 = not checked */
 	struct sl_be_verdict *verdict; /* as last published */
 	uint32_t nb;
 	bool alerted_empty;
@@ -191,9 +191,9 @@ static struct vip_state *vip_state_for(struct sl_api *api, const struct sl_confi
 	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
 		const struct sl_config_vip *v = &cfg->vips[i];
 		uint32_t n = v->nb_backends ? v->nb_backends : 1;
-		int oi = api->cfg ? sl_config_find_vip(api->cfg, v->family, v->addr, v->port,
-						       v->proto)
-				  : -1;
+		int oi = api->cfg
+			     ? sl_config_find_vip(api->cfg, v->family, v->addr, v->port, v->proto)
+			     : -1;
 
 		vs[i].nb = v->nb_backends;
 		vs[i].rt = calloc(n, sizeof(*vs[i].rt));
@@ -292,8 +292,8 @@ static int build_for(struct sl_api *api, const struct sl_config *cfg, struct vip
 	return rc;
 }
 
-static void log_transitions(const struct sl_config *cfg,
-			    const struct vip_state *vs, const struct sl_be_verdict *const *old,
+static void log_transitions(const struct sl_config *cfg, const struct vip_state *vs,
+			    const struct sl_be_verdict *const *old,
 			    const struct sl_vip_runtime *old_vr)
 {
 	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
@@ -328,7 +328,8 @@ static void alert_empty(struct sl_api *api)
 		s->alerted_empty = s->vr.empty;
 		sl_config_vip_ref(&api->cfg->vips[i], ref, sizeof(ref));
 		if (s->vr.empty)
-			SL_LOG(ERR, "ALERT vip %s: no usable backend in any pool; new flows are %s", ref,
+			SL_LOG(ERR, "ALERT vip %s: no usable backend in any pool; new flows are %s",
+			       ref,
 			       api->cfg->vips[i].when_empty == SL_EMPTY_UNREACHABLE
 				   ? "dropped and answered with ICMP unreachable"
 				   : "dropped");
@@ -379,8 +380,9 @@ static int refresh(struct sl_api *api)
 		if (rc == 0)
 			sl_ctrl_publish(api->ctrl, snap);
 		else
-			SL_LOG(ERR, "health change not applied (snapshot build failed: %s); "
-				    "will retry",
+			SL_LOG(ERR,
+			       "health change not applied (snapshot build failed: %s); "
+			       "will retry",
 			       strerror(-rc));
 	}
 out:
@@ -488,10 +490,11 @@ static json_t *preview_backends(struct sl_api *api, const struct sl_config_vip *
 				}
 			}
 			json_array_append_new(
-			    arr, json_pack("{s:s,s:s,s:f,s:f}", "address", b->addr_str, "pool",
-					   sl_pool_name(b->pool), "share_before_pct",
-					   ot ? pct(before, ot->table_size) : 0.0, "share_after_pct",
-					   nt ? pct(after, nt->table_size) : 0.0));
+			    arr,
+			    json_pack("{s:s,s:s,s:f,s:f}", "address", b->addr_str, "pool",
+				      sl_pool_name(b->pool), "share_before_pct",
+				      ot ? pct(before, ot->table_size) : 0.0, "share_after_pct",
+				      nt ? pct(after, nt->table_size) : 0.0));
 		}
 	}
 	return arr;
@@ -560,10 +563,10 @@ static json_t *preview(struct sl_api *api, const struct sl_config *ocfg,
 			} else if (ot != NULL) {
 				moved = ot->table_size;
 			}
-			change = ov == NULL ? "added"
-			       : nv == NULL ? "removed"
-			       : (moved > 0 || !vip_same(ov, nv)) ? "changed"
-									: "unchanged";
+			change = ov == NULL			    ? "added"
+				 : nv == NULL			    ? "removed"
+				 : (moved > 0 || !vip_same(ov, nv)) ? "changed"
+								    : "unchanged";
 			/* Flows whose backend stops being live move. */
 			for (uint32_t j = 0; ov != NULL && j < ov->nb_backends; j++) {
 				uint32_t h = sl_ctrl_real_handle(api->ctrl, ov, &ov->backends[j]);
@@ -578,9 +581,13 @@ static json_t *preview(struct sl_api *api, const struct sl_config *ocfg,
 			json_array_append_new(
 			    vips, json_pack("{s:s,s:s,s:I,s:I,s:f,s:I,s:o}", "vip", ref, "change",
 					    change, "slots_moved", (json_int_t)moved, "table_size",
-					    (json_int_t)(nt ? nt->table_size : ot ? ot->table_size : 0),
+					    (json_int_t)(nt   ? nt->table_size
+							 : ot ? ot->table_size
+							      : 0),
 					    "moved_pct",
-					    pct(moved, nt ? nt->table_size : ot ? ot->table_size : 0),
+					    pct(moved, nt   ? nt->table_size
+						       : ot ? ot->table_size
+							    : 0),
 					    "flows_moving", (json_int_t)flows, "backends",
 					    preview_backends(api, ov, nv, ot, nt, co, cn)));
 			uncount_slots(ot, co);
@@ -728,8 +735,9 @@ static void write_state(struct sl_api *api)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, yaml, strlen(yaml)) != (ssize_t)strlen(yaml) || fsync(fd) < 0 ||
 	    close(fd) < 0 || rename(tmp, api->state_path) < 0) {
-		SL_LOG(ERR, "state file %s not written: %s (the change is applied, but a restart "
-			    "would not keep it)",
+		SL_LOG(ERR,
+		       "state file %s not written: %s (the change is applied, but a restart "
+		       "would not keep it)",
 		       api->state_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -889,8 +897,8 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 		sl_snapshot_free(pv_snap);
 		vip_state_clear(api, vs, cfg->nb_vips, true);
 		sl_config_free(cfg);
-		out->result = json_pack("{s:b,s:s,s:o*}", "dry_run", 1, "summary", summary,
-					"preview", pv);
+		out->result =
+		    json_pack("{s:b,s:s,s:o*}", "dry_run", 1, "summary", summary, "preview", pv);
 		return 0;
 	}
 	next = decide_all(api, cfg, vs, now, false);
@@ -997,8 +1005,8 @@ static void guard_check(struct sl_api *api, uint64_t now)
 		return;
 	}
 	if (down > g->down_at_start + api->cfg->guard_backends_down) {
-		snprintf(why, sizeof(why), "%u backends down (was %u, guard.backends_down %u)", down,
-			 g->down_at_start, api->cfg->guard_backends_down);
+		snprintf(why, sizeof(why), "%u backends down (was %u, guard.backends_down %u)",
+			 down, g->down_at_start, api->cfg->guard_backends_down);
 	} else if (now >= g->start_ms + 1000) {
 		double rate = (double)(total_drops(api) - g->drops_at_start) * 1000.0 /
 			      (double)(now - g->start_ms);
@@ -1013,7 +1021,9 @@ static void guard_check(struct sl_api *api, uint64_t now)
 		struct sl_api_out out = {0};
 
 		g->active = false;
-		SL_LOG(ERR, "guard: generation %" PRIu64 " made things worse (%s): rolling back to %" PRIu64,
+		SL_LOG(ERR,
+		       "guard: generation %" PRIu64
+		       " made things worse (%s): rolling back to %" PRIu64,
 		       g->generation, why, g->previous);
 		if (r != NULL)
 			snprintf(r->guard, sizeof(r->guard), "rolled back: %s", why);
@@ -1038,8 +1048,8 @@ static uint64_t health_clock(void *arg)
 	return now_ms(arg);
 }
 
-struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *initial,
-			     char *err, size_t err_len)
+struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *initial, char *err,
+			     size_t err_len)
 {
 	struct sl_api *api = calloc(1, sizeof(*api));
 	struct sl_api_opts o = {.uid = (uint32_t)getuid(), .origin = "start"};
@@ -1523,7 +1533,8 @@ static void merge_runtime(const struct sl_config *base, const struct sl_config *
 {
 	for (uint32_t i = 0; i < file->nb_vips; i++) {
 		struct sl_config_vip *v = &file->vips[i];
-		int bi = base ? sl_config_find_vip(base, v->family, v->addr, v->port, v->proto) : -1;
+		int bi =
+		    base ? sl_config_find_vip(base, v->family, v->addr, v->port, v->proto) : -1;
 		int ri = sl_config_find_vip(run, v->family, v->addr, v->port, v->proto);
 
 		if (ri < 0)
@@ -1531,8 +1542,9 @@ static void merge_runtime(const struct sl_config *base, const struct sl_config *
 		for (uint32_t j = 0; j < v->nb_backends; j++) {
 			struct sl_config_backend *b = &v->backends[j];
 			int rj = sl_config_find_backend(&run->vips[ri], b->family, b->addr);
-			int bj = bi >= 0 ? sl_config_find_backend(&base->vips[bi], b->family, b->addr)
-					 : -1;
+			int bj = bi >= 0
+				     ? sl_config_find_backend(&base->vips[bi], b->family, b->addr)
+				     : -1;
 			const struct sl_config_backend *rb, *bb;
 
 			if (rj < 0)
@@ -1653,11 +1665,11 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 		for (unsigned r = 0; r < SL_V_MAX; r++)
 			drops += wk->stats->drops[r];
 		json_array_append_new(
-		    workers, json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)wk->id,
-				       "lcore", (json_int_t)wk->lcore, "generation",
-				       (json_int_t)wk->stats->generation, "rx",
-				       (json_int_t)wk->stats->rx, "tx", (json_int_t)wk->stats->tx,
-				       "drops", (json_int_t)drops));
+		    workers,
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)wk->id, "lcore",
+			      (json_int_t)wk->lcore, "generation",
+			      (json_int_t)wk->stats->generation, "rx", (json_int_t)wk->stats->rx,
+			      "tx", (json_int_t)wk->stats->tx, "drops", (json_int_t)drops));
 	}
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		if (rte_malloc_get_socket_stats(s, &ms) == 0)
@@ -1668,10 +1680,9 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 		backends += api->cfg->vips[i].nb_backends;
 	if (api->guard.active) {
 		json_decref(guard);
-		guard = json_pack("{s:I,s:I}", "generation", (json_int_t)api->guard.generation,
-				  "remaining_ms",
-				  (json_int_t)(api->guard.until_ms > now ? api->guard.until_ms - now
-									  : 0));
+		guard = json_pack(
+		    "{s:I,s:I}", "generation", (json_int_t)api->guard.generation, "remaining_ms",
+		    (json_int_t)(api->guard.until_ms > now ? api->guard.until_ms - now : 0));
 	}
 	out->result = json_pack(
 	    "{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:s?,s:s?,s:o,s:{s:I,s:I,s:I}}", "generation",
@@ -1712,11 +1723,11 @@ static json_t *vip_summary(struct sl_api *api, uint32_t i)
 		usable += s->verdict[j].take_new;
 	sl_config_vip_ref(v, ref, sizeof(ref));
 	return json_pack("{s:s,s:s,s:s,s:b,s:b,s:{s:i,s:i},s:I,s:I}", "vip", ref, "encap",
-			 encap_name(v->encap), "serving_pool", sl_pool_name(s->vr.serving),
-			 "panic", s->vr.panic, "empty", s->vr.empty, "capacity_pct", "primary",
+			 encap_name(v->encap), "serving_pool", sl_pool_name(s->vr.serving), "panic",
+			 s->vr.panic, "empty", s->vr.empty, "capacity_pct", "primary",
 			 s->vr.capacity_pct[SL_POOL_PRIMARY], "backup",
-			 s->vr.capacity_pct[SL_POOL_BACKUP], "backends",
-			 (json_int_t)v->nb_backends, "usable", (json_int_t)usable);
+			 s->vr.capacity_pct[SL_POOL_BACKUP], "backends", (json_int_t)v->nb_backends,
+			 "usable", (json_int_t)usable);
 }
 
 int sl_api_vip_list(struct sl_api *api, struct sl_api_out *out)
@@ -1748,13 +1759,12 @@ static json_t *backend_entry(struct sl_api *api, uint32_t i, uint32_t j)
 				      : "down";
 	}
 	sl_config_vip_ref(v, ref, sizeof(ref));
-	return json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:f,s:I,s:i}", "vip", ref, "address",
-			 b->addr_str, "pool", sl_pool_name(b->pool), "weight", (json_int_t)b->weight,
-			 "admin", sl_admin_state_name(b->state), "state",
-			 sl_be_state_name(s->verdict[j].state), "health", health, "share_pct",
-			 t ? pct(slots_of(api, t, h), t->table_size) : 0.0, "flows",
-			 (json_int_t)real_flows(api, h), "slow_start_share_permille",
-			 (int)s->verdict[j].share);
+	return json_pack(
+	    "{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:f,s:I,s:i}", "vip", ref, "address", b->addr_str, "pool",
+	    sl_pool_name(b->pool), "weight", (json_int_t)b->weight, "admin",
+	    sl_admin_state_name(b->state), "state", sl_be_state_name(s->verdict[j].state), "health",
+	    health, "share_pct", t ? pct(slots_of(api, t, h), t->table_size) : 0.0, "flows",
+	    (json_int_t)real_flows(api, h), "slow_start_share_permille", (int)s->verdict[j].share);
 }
 
 int sl_api_backend_list(struct sl_api *api, const char *vip, struct sl_api_out *out)
@@ -1802,21 +1812,22 @@ int sl_api_vip_show(struct sl_api *api, const char *vip, struct sl_api_out *out)
 	o = vip_summary(api, (uint32_t)i);
 	json_object_set_new(
 	    o, "settings",
-	    json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s,s:{s:s,s:I,s:I,s:I,s:I,s:i,s:i}}",
-		      "table_size", (json_int_t)v->table_size, "encap", encap_name(v->encap),
-		      "slow_start_ms", (json_int_t)v->slow_start_ms, "drain_timeout_ms",
-		      (json_int_t)v->drain_timeout_ms, "backup_threshold_pct",
-		      (json_int_t)v->backup_threshold_pct, "backup_hysteresis_pct",
-		      (json_int_t)v->backup_hysteresis_pct, "panic_threshold_pct",
-		      (json_int_t)v->panic_threshold_pct, "panic_mode", panic_mode_name(v->panic_mode),
-		      "bounded_load_pct", (json_int_t)v->bounded_load_pct, "bounded_load_window_ms",
-		      (json_int_t)v->bounded_load_window_ms, "when_empty",
-		      v->when_empty == SL_EMPTY_DROP ? "drop" : "unreachable", "health", "type",
-		      sl_hc_kind_name(v->health.kind), "port",
-		      (json_int_t)(v->health.port ? v->health.port : v->port), "interval_ms",
-		      (json_int_t)v->health.interval_ms, "timeout_ms",
-		      (json_int_t)v->health.timeout_ms, "jitter_ms", (json_int_t)v->health.jitter_ms,
-		      "rise", (int)v->health.rise, "fall", (int)v->health.fall));
+	    json_pack(
+		"{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s,s:{s:s,s:I,s:I,s:I,s:I,s:i,s:i}}",
+		"table_size", (json_int_t)v->table_size, "encap", encap_name(v->encap),
+		"slow_start_ms", (json_int_t)v->slow_start_ms, "drain_timeout_ms",
+		(json_int_t)v->drain_timeout_ms, "backup_threshold_pct",
+		(json_int_t)v->backup_threshold_pct, "backup_hysteresis_pct",
+		(json_int_t)v->backup_hysteresis_pct, "panic_threshold_pct",
+		(json_int_t)v->panic_threshold_pct, "panic_mode", panic_mode_name(v->panic_mode),
+		"bounded_load_pct", (json_int_t)v->bounded_load_pct, "bounded_load_window_ms",
+		(json_int_t)v->bounded_load_window_ms, "when_empty",
+		v->when_empty == SL_EMPTY_DROP ? "drop" : "unreachable", "health", "type",
+		sl_hc_kind_name(v->health.kind), "port",
+		(json_int_t)(v->health.port ? v->health.port : v->port), "interval_ms",
+		(json_int_t)v->health.interval_ms, "timeout_ms", (json_int_t)v->health.timeout_ms,
+		"jitter_ms", (json_int_t)v->health.jitter_ms, "rise", (int)v->health.rise, "fall",
+		(int)v->health.fall));
 	sl_api_backend_list(api, vip, &bl);
 	json_object_set(o, "backends", json_object_get(bl.result, "backends"));
 	json_decref(bl.result);
@@ -1861,8 +1872,9 @@ int sl_api_health(struct sl_api *api, struct sl_api_out *out)
 				    (json_int_t)st->transitions, "last_result", st->last_result,
 				    "last_latency_us", (json_int_t)st->last_latency_us,
 				    "last_check_age_ms",
-				    (json_int_t)(st->last_ms && now > st->last_ms ? now - st->last_ms
-										 : 0),
+				    (json_int_t)(st->last_ms && now > st->last_ms
+						     ? now - st->last_ms
+						     : 0),
 				    "vips");
 				max_t = RTE_MAX(max_t, t);
 			}
@@ -1900,7 +1912,8 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 
 			if (h != SL_REAL_NONE) {
 				for (unsigned w = 0; w < api->conf.nb_workers; w++) {
-					const struct sl_worker_stats *st = api->conf.workers[w]->stats;
+					const struct sl_worker_stats *st =
+					    api->conf.workers[w]->stats;
 
 					p += st->real[id].packets;
 					by += st->real[id].bytes;
@@ -1915,16 +1928,16 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 			vp += p, vb += by, vn += nf, vpr += pr, vbr += br, vnr += nr;
 			json_array_append_new(
 			    bes, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f}", "address",
-					   v->backends[j].addr_str, "packets", (json_int_t)p, "bytes",
-					   (json_int_t)by, "new_flows", (json_int_t)nf, "pps", pr,
-					   "bps", br, "new_flows_per_s", nr));
+					   v->backends[j].addr_str, "packets", (json_int_t)p,
+					   "bytes", (json_int_t)by, "new_flows", (json_int_t)nf,
+					   "pps", pr, "bps", br, "new_flows_per_s", nr));
 		}
 		sl_config_vip_ref(v, ref, sizeof(ref));
-		json_array_append_new(vips, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:o}", "vip",
-						      ref, "packets", (json_int_t)vp, "bytes",
-						      (json_int_t)vb, "new_flows", (json_int_t)vn,
-						      "pps", vpr, "bps", vbr, "new_flows_per_s", vnr,
-						      "backends", bes));
+		json_array_append_new(vips,
+				      json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:o}", "vip", ref,
+						"packets", (json_int_t)vp, "bytes", (json_int_t)vb,
+						"new_flows", (json_int_t)vn, "pps", vpr, "bps", vbr,
+						"new_flows_per_s", vnr, "backends", bes));
 	}
 	for (unsigned w = 0; w < api->conf.nb_workers; w++)
 		for (unsigned r = 0; r < SL_V_MAX; r++)
@@ -1933,8 +1946,8 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 		if (r != SL_V_OK)
 			json_object_set_new(drops, sl_verdict_name((enum sl_verdict)r),
 					    json_integer((json_int_t)dsum[r]));
-	out->result = json_pack("{s:f,s:o,s:o,s:f}", "interval_s", dt, "vips", vips, "drops",
-				drops, "drops_per_s", drop_rate_now(api));
+	out->result = json_pack("{s:f,s:o,s:o,s:f}", "interval_s", dt, "vips", vips, "drops", drops,
+				"drops_per_s", drop_rate_now(api));
 	return 0;
 }
 
@@ -1960,9 +1973,8 @@ int sl_api_flows(struct sl_api *api, struct sl_api_out *out)
 		}
 		total += vf;
 		sl_config_vip_ref(v, ref, sizeof(ref));
-		json_array_append_new(
-		    vips, json_pack("{s:s,s:I,s:o}", "vip", ref, "flows", (json_int_t)vf, "backends",
-				    bes));
+		json_array_append_new(vips, json_pack("{s:s,s:I,s:o}", "vip", ref, "flows",
+						      (json_int_t)vf, "backends", bes));
 	}
 	out->result = json_pack("{s:I,s:o}", "flows", (json_int_t)total, "vips", vips);
 	return 0;
@@ -2022,11 +2034,12 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
 				uint32_t n = slots_of(api, t, handles[j]);
 
-				json_array_append_new(
-				    bes, json_pack("{s:s,s:s,s:I,s:f}", "address",
-						   v->backends[j].addr_str, "pool",
-						   sl_pool_name(v->backends[j].pool), "slots",
-						   (json_int_t)n, "share_pct", pct(n, t->table_size)));
+				json_array_append_new(bes,
+						      json_pack("{s:s,s:s,s:I,s:f}", "address",
+								v->backends[j].addr_str, "pool",
+								sl_pool_name(v->backends[j].pool),
+								"slots", (json_int_t)n, "share_pct",
+								pct(n, t->table_size)));
 			}
 			free(handles);
 		}
@@ -2073,11 +2086,11 @@ int sl_api_config_history(struct sl_api *api, struct sl_api_out *out)
 	for (uint32_t k = 0; k < api->hist_len; k++) {
 		const struct gen_rec *r = hist_at(api, k);
 
-		json_array_append_new(
-		    arr, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "generation",
-				   (json_int_t)r->generation, "time", (json_int_t)r->time, "uid",
-				   (json_int_t)r->uid, "origin", r->origin, "summary", r->summary,
-				   "guard", r->guard));
+		json_array_append_new(arr, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "generation",
+						     (json_int_t)r->generation, "time",
+						     (json_int_t)r->time, "uid", (json_int_t)r->uid,
+						     "origin", r->origin, "summary", r->summary,
+						     "guard", r->guard));
 	}
 	out->result = json_pack("{s:o}", "generations", arr);
 	return 0;
@@ -2118,8 +2131,8 @@ int sl_api_config_diff(struct sl_api *api, uint64_t a, uint64_t b, struct sl_api
 		msg(out, "out of memory");
 		return -ENOMEM;
 	}
-	out->result = json_pack("{s:I,s:I,s:s}", "from", (json_int_t)a, "to", (json_int_t)b,
-				"diff", d);
+	out->result =
+	    json_pack("{s:I,s:I,s:s}", "from", (json_int_t)a, "to", (json_int_t)b, "diff", d);
 	free(d);
 	return 0;
 }

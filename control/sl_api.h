@@ -39,11 +39,11 @@ struct sl_health;
 
 /* How a change is made. */
 struct sl_api_opts {
-	uint32_t uid;	   /* who: recorded in the generation history */
-	bool dry_run;	   /* preview only: nothing is applied */
-	uint32_t guard_ms; /* > 0: watch health and drops this long after the
-			    * change and roll back by itself if they get worse
-			    * beyond the config's guard limits */
+	uint32_t uid;	    /* who: recorded in the generation history */
+	bool dry_run;	    /* preview only: nothing is applied */
+	uint32_t guard_ms;  /* > 0: watch health and drops this long after the
+			     * change and roll back by itself if they get worse
+			     * beyond the config's guard limits */
 	const char *origin; /* "cli", "file", "rollback", "guard", "test" (summary prefix) */
 };
 
@@ -75,8 +75,8 @@ struct sl_api_conf {
  * state file next to it is used instead when it was written from the same
  * config file contents (docs/OPERATIONS.md: persistence).  Returns NULL with
  * a message in *err on failure. */
-struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *initial,
-			     char *err, size_t err_len);
+struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *initial, char *err,
+			     size_t err_len);
 void sl_api_free(struct sl_api *api);
 
 /* The running configuration (read-only; valid until the next change). */

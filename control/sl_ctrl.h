@@ -44,7 +44,7 @@ struct sl_layers_cache {
 /* The health / admin view a snapshot is built for: per VIP of the
  * configuration (same index), its runtime and one verdict per backend. */
 struct sl_build_view {
-	const struct sl_vip_runtime *vip;     /* [cfg->nb_vips] */
+	const struct sl_vip_runtime *vip;      /* [cfg->nb_vips] */
 	const struct sl_be_verdict *const *be; /* [cfg->nb_vips][vip->nb_backends] */
 };
 

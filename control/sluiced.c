@@ -200,8 +200,8 @@ static void *ctrl_main(void *arg)
 		LOG(ERR, "control plane: %s", err);
 		goto fail;
 	}
-	s->srv = sl_server_create(s->cfg->control_socket, s->cfg->admin_group,
-				  s->cfg->read_group, s->api, err, sizeof(err));
+	s->srv = sl_server_create(s->cfg->control_socket, s->cfg->admin_group, s->cfg->read_group,
+				  s->api, err, sizeof(err));
 	if (s->srv == NULL) {
 		LOG(ERR, "control socket %s: %s", s->cfg->control_socket, err);
 		goto fail;
@@ -213,8 +213,8 @@ static void *ctrl_main(void *arg)
 		goto fail;
 	}
 	__atomic_store_n(&s->ctrl_started, 1, __ATOMIC_RELEASE);
-	LOG(INFO, "generation %" PRIu64 " published; control socket %s",
-	    sl_api_generation(s->api), s->cfg->control_socket);
+	LOG(INFO, "generation %" PRIu64 " published; control socket %s", sl_api_generation(s->api),
+	    s->cfg->control_socket);
 	while (!__atomic_load_n(&g_stop, __ATOMIC_RELAXED)) {
 		uint32_t wait = RTE_MIN(sl_api_tick(s->api), 100u);
 		struct epoll_event evs[4];

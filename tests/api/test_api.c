@@ -33,7 +33,7 @@
 static struct rte_mempool *g_pool;
 static struct sl_test_lb g_lb;
 static struct sl_api *g_api;
-static uint64_t g_now = 1000; /* ms, injected */
+static uint64_t g_now = 1000;	      /* ms, injected */
 static bool g_alive[NB_BACKENDS + 1]; /* by the backend address's last byte */
 static unsigned g_checks[NB_BACKENDS + 1];
 
@@ -381,9 +381,9 @@ static void dry_run_previews_exactly(void **state)
 	/* Removing backend 1 moves exactly its flows. */
 	r = call_ok(sl_api_backend_del(g_api, &dry, VIP, "10.1.0.1", &out), &out);
 	assert_true(json_is_true(json_object_get(r, "dry_run")));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "preview"),
-							    "flows_moving")),
-			 on1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "preview"), "flows_moving")),
+	    on1);
 	json_decref(r);
 	assert_int_equal(sl_api_generation(g_api), gen);
 
@@ -404,8 +404,8 @@ static void dry_run_previews_exactly(void **state)
 		r = call_ok(sl_api_backend_weight(g_api, &real, VIP, "10.1.0.4", 300, &out), &out);
 		worker_online();
 		json_decref(r);
-		t = &g_lb.ctrl.snap->vips[sl_ctrl_vip_id(&g_lb.ctrl,
-							 &sl_api_config(g_api)->vips[0])];
+		t = &g_lb.ctrl.snap
+			 ->vips[sl_ctrl_vip_id(&g_lb.ctrl, &sl_api_config(g_api)->vips[0])];
 		for (uint32_t j = 0; j < t->table_size; j++)
 			moved += old_table[j] != t->table[j];
 		assert_int_equal(moved, predicted);
@@ -442,11 +442,9 @@ static void history_diff_rollback(void **state)
 	r = call_ok(sl_api_config_history(g_api, &out), &out);
 	gens = json_object_get(r, "generations");
 	assert_int_equal(json_array_size(gens), 3);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(gens, 1), "uid")),
-			 1234);
-	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(gens, 1),
-								 "summary")),
-			       "weight"));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(gens, 1), "uid")), 1234);
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(json_array_get(gens, 1), "summary")), "weight"));
 	json_decref(r);
 
 	r = call_ok(sl_api_config_diff(g_api, g1, 0, &out), &out);
@@ -486,10 +484,9 @@ static void guard_rolls_back_when_health_worsens(void **state)
 	assert_true(sl_config_equal(sl_api_config(g_api), before));
 	r = call_ok(sl_api_config_history(g_api, &out), &out);
 	last = json_object_get(r, "generations");
-	assert_non_null(strstr(
-	    json_string_value(json_object_get(json_array_get(last, json_array_size(last) - 2),
-					      "guard")),
-	    "rolled back"));
+	assert_non_null(strstr(json_string_value(json_object_get(
+				   json_array_get(last, json_array_size(last) - 2), "guard")),
+			       "rolled back"));
 	assert_string_equal(json_string_value(json_object_get(
 				json_array_get(last, json_array_size(last) - 1), "origin")),
 			    "rollback");
@@ -522,9 +519,8 @@ static void bad_changes_are_refused(void **state)
 	worker_offline();
 	assert_int_equal(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 70000, &out), -EINVAL);
 	assert_non_null(strstr(out.msg, "70000"));
-	assert_int_equal(sl_api_backend_weight(g_api, &o, "198.51.100.99:80/tcp", "10.1.0.1", 1,
-					       &out),
-			 -ENOENT);
+	assert_int_equal(
+	    sl_api_backend_weight(g_api, &o, "198.51.100.99:80/tcp", "10.1.0.1", 1, &out), -ENOENT);
 	assert_non_null(strstr(out.msg, "198.51.100.99:80/tcp"));
 	assert_int_equal(sl_api_backend_weight(g_api, &o, "nonsense", "10.1.0.1", 1, &out),
 			 -EINVAL);
@@ -730,9 +726,8 @@ static void thousand_changes_under_traffic(void **state)
 		 * uses this generation. */
 		gen = sl_api_generation(g_api);
 		polls = __atomic_load_n(&g_lb.w->stats->polls, __ATOMIC_RELAXED);
-		for (unsigned k = 0; k < 10000000 &&
-				     __atomic_load_n(&g_lb.w->stats->polls, __ATOMIC_RELAXED) <
-					 polls + 2;
+		for (unsigned k = 0; k < 10000000 && __atomic_load_n(&g_lb.w->stats->polls,
+								     __ATOMIC_RELAXED) < polls + 2;
 		     k++)
 			rte_pause();
 		assert_int_equal(__atomic_load_n(&g_lb.w->stats->generation, __ATOMIC_RELAXED),
