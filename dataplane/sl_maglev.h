@@ -66,7 +66,11 @@ struct sl_maglev_layers {
 
 /* Build the fallback orders for b[0..n-1] (weight 0 = in no layer).  Same
  * determinism as sl_maglev_build; layer 0 equals its table.  Returns 0,
- * -EINVAL or -ENOMEM; free with sl_maglev_layers_free.  Control thread. */
+ * -EINVAL or -ENOMEM; free with sl_maglev_layers_free.  Control thread.
+ * -EINVAL for the input sl_maglev_build rejects, or out == NULL; on error
+ * *out is left untouched.  Layer k is complete (no EMPTY)
+ * whenever more than k backends have weight > 0, and all EMPTY otherwise.
+ * sl_maglev_layers_free accepts a NULL or already-freed l. */
 int sl_maglev_layers_build(const struct sl_maglev_backend *b, uint32_t n, uint32_t m,
 			   struct sl_maglev_layers *out);
 void sl_maglev_layers_free(struct sl_maglev_layers *l);
@@ -74,7 +78,9 @@ void sl_maglev_layers_free(struct sl_maglev_layers *l);
 /* Share of its slots a backend takes, in 1/SL_SHARE_FULL: 0 = unusable,
  * SL_SHARE_FULL = all; in between = slow start: the backend takes the slots j
  * with sl_maglev_slot_rank(j, id) < share, a subset that only grows as share
- * grows; the rest go on down the slot's order as if it were unusable. */
+ * grows; the rest go on down the slot's order as if it were unusable.
+ * A share above SL_SHARE_FULL counts as SL_SHARE_FULL.  The rank is
+ * SipHash-2-4 of (slot, id) under a fixed key, so part of the table format. */
 #define SL_SHARE_FULL 1000u
 uint32_t sl_maglev_slot_rank(uint32_t slot, const uint8_t *id, size_t id_len);
 
@@ -86,7 +92,12 @@ uint32_t sl_maglev_slot_rank(uint32_t slot, const uint8_t *id, size_t id_len);
  * If order != NULL it receives, per slot, up to SL_MAGLEV_LAYERS usable
  * choices in preference order (order[j * SL_MAGLEV_LAYERS] == owner[j]),
  * padded with SL_MAGLEV_EMPTY: bounded load walks it.  `b` must be the array
- * `l` was built from.  Returns 0 or -ENOMEM.  Control thread. */
+ * `l` was built from.  Returns 0 or -ENOMEM.  Control thread.
+ * share[] has l->n entries.  The usable choices of a slot are the backends of
+ * its order whose share admits it; a slot decided by the rebuild table gets
+ * that table's pick as its only choice.  -EINVAL for NULL l, l->slot or
+ * owner, for NULL b or share with l->n > 0, or an l that is not a built
+ * table (m not prime, n > m); -ENOMEM leaves owner and order untouched. */
 int sl_maglev_effective(const struct sl_maglev_layers *l, const struct sl_maglev_backend *b,
 			const uint16_t *share, uint32_t *owner, uint32_t *order);
 
