@@ -10,6 +10,7 @@
 #define SL_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,12 +46,12 @@ enum sl_pool {
 
 struct sl_config_backend {
 	uint8_t addr[16];
-	uint8_t family;	    /* SL_AF_INET / SL_AF_INET6 */
-	char addr_str[48];  /* canonical text form (inet_ntop): the Maglev identity */
-	uint32_t weight;    /* 0..65535; 0 = no new flows */
+	uint8_t family;		   /* SL_AF_INET / SL_AF_INET6 */
+	char addr_str[48];	   /* canonical text form (inet_ntop): the Maglev identity */
+	uint32_t weight;	   /* 0..65535; 0 = no new flows */
 	enum sl_admin_state state; /* `state:` (default enabled) */
 	enum sl_pool pool;	   /* `pool:` (default primary) */
-	unsigned line, col; /* where it was defined, for messages */
+	unsigned line, col;	   /* where it was defined, for messages */
 };
 
 enum sl_hc_kind {
@@ -66,7 +67,8 @@ enum sl_hc_kind {
  * same backend address and the same settings are run once, however many VIPs
  * share them. */
 struct sl_config_health {
-	enum sl_hc_kind kind; /* `type:` (default tcp; none when the VIP's port is any and no port is set) */
+	/* `type:` (default tcp; none when the VIP's port is any and no port is set) */
+	enum sl_hc_kind kind;
 	uint16_t port;	      /* `port:` (default: the VIP's port) */
 	uint32_t interval_ms; /* `interval:` (default 2s) */
 	uint32_t timeout_ms;  /* `timeout:` (default 1s; must be <= interval) */
@@ -74,23 +76,25 @@ struct sl_config_health {
 	uint8_t rise;	      /* `rise:` successes to come up (default 2), 1..100 */
 	uint8_t fall;	      /* `fall:` failures to go down (default 3), 1..100 */
 	/* http */
-	char path[SL_HC_TEXT_MAX];	  /* `path:` (default "/") */
-	char host[SL_HC_TEXT_MAX];	  /* `host:` Host header (default: the backend's address) */
-	uint16_t status;		  /* `status:` expected HTTP status (default 200) */
-	char body[SL_HC_TEXT_MAX];	  /* `body:` substring the body must contain ("" = any) */
+	char path[SL_HC_TEXT_MAX]; /* `path:` (default "/") */
+	char host[SL_HC_TEXT_MAX]; /* `host:` Host header (default: the backend's address) */
+	uint16_t status;	   /* `status:` expected HTTP status (default 200) */
+	char body[SL_HC_TEXT_MAX]; /* `body:` substring the body must contain ("" = any) */
 	/* udp */
 	char send[SL_HC_TEXT_MAX];   /* `send:` request payload (required for udp) */
 	char expect[SL_HC_TEXT_MAX]; /* `expect:` the reply must start with this ("" = any reply) */
 };
 
 enum sl_panic_mode {
-	SL_PANIC_OPEN = 0, /* "open": spread over every enabled backend of the pool, healthy or not */
-	SL_PANIC_CLOSED,   /* "closed": only the survivors */
+	/* "open": spread over every enabled backend of the pool, healthy or not */
+	SL_PANIC_OPEN = 0,
+	SL_PANIC_CLOSED, /* "closed": only the survivors */
 };
 
 enum sl_when_empty {
-	SL_EMPTY_DROP = 0,	/* "drop": count and drop */
-	SL_EMPTY_UNREACHABLE, /* "unreachable": count, drop, answer ICMP (v6) unreachable (rate-limited) */
+	SL_EMPTY_DROP = 0, /* "drop": count and drop */
+	/* "unreachable": count, drop, answer ICMP (v6) unreachable (rate-limited) */
+	SL_EMPTY_UNREACHABLE,
 };
 
 struct sl_config_vip {
@@ -103,13 +107,13 @@ struct sl_config_vip {
 	uint16_t gue_port;   /* host order, GUE only (default 6080) */
 	uint32_t table_size; /* Maglev M for this VIP (default: maglev.table_size) */
 	struct sl_config_health health;
-	uint32_t slow_start_ms;	       /* `slow_start:` 0 = off (default 0) */
-	uint32_t drain_timeout_ms;     /* `drain_timeout:` (default 300s) */
-	uint8_t backup_threshold_pct;  /* `backup_threshold:` 0..100% (default 50%) */
-	uint8_t backup_hysteresis_pct; /* `backup_hysteresis:` 0..100% (default 10%) */
-	uint8_t panic_threshold_pct;   /* `panic_threshold:` 0..100% (default 30%; 0% = never) */
-	enum sl_panic_mode panic_mode; /* `panic_mode:` (default open) */
-	uint16_t bounded_load_pct;     /* `bounded_load:` 0 = off, else 101..1000 (%) */
+	uint32_t slow_start_ms;		 /* `slow_start:` 0 = off (default 0) */
+	uint32_t drain_timeout_ms;	 /* `drain_timeout:` (default 300s) */
+	uint8_t backup_threshold_pct;	 /* `backup_threshold:` 0..100% (default 50%) */
+	uint8_t backup_hysteresis_pct;	 /* `backup_hysteresis:` 0..100% (default 10%) */
+	uint8_t panic_threshold_pct;	 /* `panic_threshold:` 0..100% (default 30%; 0% = never) */
+	enum sl_panic_mode panic_mode;	 /* `panic_mode:` (default open) */
+	uint16_t bounded_load_pct;	 /* `bounded_load:` 0 = off, else 101..1000 (%) */
 	uint32_t bounded_load_window_ms; /* `bounded_load_window:` (default 1s) */
 	enum sl_when_empty when_empty;	 /* `when_empty:` (default drop) */
 	struct sl_config_backend *backends;
@@ -135,14 +139,17 @@ struct sl_config {
 	uint32_t
 	    icmp_rate; /* icmp.rate_limit: too-big replies per second per worker (default 100) */
 	/* control: */
-	char control_socket[108];   /* control.socket (default /run/sluice/sluiced.sock) */
-	char admin_group[SL_NAME_MAX]; /* control.admin_group: may change state ("" = root and owner only) */
-	char read_group[SL_NAME_MAX];  /* control.read_group: may read ("" = root and owner only) */
-	char state_file[256];	       /* control.state_file (default: the config path + ".state") */
-	uint32_t history;	       /* control.history: generations kept (default 64) */
+	char control_socket[108]; /* control.socket (default /run/sluice/sluiced.sock) */
+	/* control.admin_group: may change state ("" = root and owner only) */
+	char admin_group[SL_NAME_MAX];
+	char read_group[SL_NAME_MAX]; /* control.read_group: may read ("" = root and owner only) */
+	char state_file[256];	      /* control.state_file (default: the config path + ".state") */
+	uint32_t history;	      /* control.history: generations kept (default 64) */
 	/* guard: limits of `config apply --guard` */
-	uint32_t guard_backends_down; /* guard.backends_down: more newly down backends roll back (default 0) */
-	uint64_t guard_drops_per_s;   /* guard.drops_per_second: drop-rate increase that rolls back (default 100) */
+	/* guard.backends_down: more newly down backends roll back (default 0) */
+	uint32_t guard_backends_down;
+	/* guard.drops_per_second: drop-rate increase that rolls back (default 100) */
+	uint64_t guard_drops_per_s;
 	struct sl_config_vip *vips;
 	uint32_t nb_vips;
 };
@@ -178,8 +185,18 @@ struct sl_config *sl_config_dup(const struct sl_config *c);
  * lines. */
 char *sl_config_to_yaml(const struct sl_config *c, const char *header);
 
-/* Same content?  (Positions line/col are ignored.) */
+/* Same content?  (Positions line/col are ignored.)  Ports are compared in
+ * order (the order is the DPDK port order); VIPs and each VIP's backends as
+ * sets, found by (address, port, protocol) and address, because their order
+ * in the file changes nothing. */
 bool sl_config_equal(const struct sl_config *a, const struct sl_config *b);
+
+/* Validate a configuration built in memory with every check of a file (it is
+ * written with sl_config_to_yaml and parsed back): 0, -EINVAL with the
+ * problems reported through diag (their LINE:COLUMN point into
+ * sl_config_to_yaml(c, NULL), the key paths such as vips[2].encap name the
+ * setting), or -ENOMEM.  (Added by the config helper.) */
+int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag);
 
 /* Index of the VIP (address, port (host order, 0 = any), proto) or -1. */
 int sl_config_find_vip(const struct sl_config *c, uint8_t family, const uint8_t addr[16],
@@ -188,9 +205,20 @@ int sl_config_find_vip(const struct sl_config *c, uint8_t family, const uint8_t 
 int sl_config_find_backend(const struct sl_config_vip *v, uint8_t family, const uint8_t addr[16]);
 
 /* Human-readable differences from a to b, one change per line
- * ("+ vip 10.0.0.1:80/tcp", "~ vip 10.0.0.1:80/tcp backend 10.1.1.1 weight 100 -> 50",
+ * ("+ vip 10.0.0.1:80/tcp", "~ vip 10.0.0.1:80/tcp backend 10.1.1.1 weight: 100 -> 50",
  * "- vip ...", settings by their config key), in a stable order.  Returns a
- * malloc'd string ("" when equal) or NULL on allocation failure. */
+ * malloc'd string ("" when equal) or NULL on allocation failure.
+ * Lines, in this order (docs/CONFIG.md has the details):
+ *   "+ ports[I]: name N, role R" / "- ports[I]: ..." / "~ ports[I].name: A -> B"
+ *   "~ KEY: A -> B" for top-level settings (e.g. "~ next_hop.mtu: 1500 -> 9000")
+ *   then per VIP, sorted by (family, address, port, protocol):
+ *   "+ vip REF" / "- vip REF" (the VIP with all its backends),
+ *   "~ vip REF KEY: A -> B" (e.g. "~ vip REF health.interval: 2s -> 1s"),
+ *   then its backends sorted by address:
+ *   "+ vip REF backend ADDR (pool P, weight W[, state S])",
+ *   "- vip REF backend ADDR", "~ vip REF backend ADDR weight|pool|state: A -> B".
+ * Values are written as in the file (durations in their largest exact unit,
+ * strings quoted); "-" stands for a setting that does not apply or is unset. */
 char *sl_config_diff(const struct sl_config *a, const struct sl_config *b);
 
 /* Parse one VIP (a YAML or JSON mapping with the keys of a `vips:` entry,
@@ -199,7 +227,11 @@ char *sl_config_diff(const struct sl_config *a, const struct sl_config *b);
  * errors go to diag with `name` as FILE.  The VIP's backends array is
  * malloc'd (free with sl_config_vip_clear).  Checks that need the whole
  * configuration (duplicates, tunnel sources, MTU) are not done here: the
- * caller validates the configuration it builds.  0 or -EINVAL / -ENOMEM. */
+ * caller validates the configuration it builds.  0 or -EINVAL / -ENOMEM.
+ * (The VIP's own checks are done: encapsulation vs address families, Maglev
+ * size vs backends, duplicate backends.)  Messages name keys "vip.KEY" and
+ * "backend.KEY".  `cfg` may be NULL (built-in defaults).  On error *out is
+ * zeroed. */
 int sl_config_parse_vip(const char *text, const char *name, const struct sl_config *cfg,
 			struct sl_diag *diag, struct sl_config_vip *out);
 int sl_config_parse_backend(const char *text, const char *name, struct sl_diag *diag,
@@ -207,18 +239,28 @@ int sl_config_parse_backend(const char *text, const char *name, struct sl_diag *
 void sl_config_vip_clear(struct sl_config_vip *v);
 /* Apply a mapping of VIP setting keys (everything but address, port,
  * protocol and backends) over *v; keys not given keep their value.  On error
- * *v is unchanged.  0 or -EINVAL. */
+ * *v is unchanged.  0 or -EINVAL.
+ * `health:` is merged key by key too.  When health.type changes, the keys of
+ * the new type start from their defaults and those of the old type are
+ * cleared; a jitter still at its default (interval / 10) follows a new
+ * interval; encap gue brings gue_port 6080 unless given.  Only the settings
+ * themselves are checked (ranges, timeout <= interval, ...): the caller
+ * validates the configuration it builds (e.g. encap vs backends). */
 int sl_config_vip_update(struct sl_config_vip *v, const char *text, const char *name,
 			 struct sl_diag *diag);
 
-/* "ADDR:PORT/PROTO" ("10.0.0.1:80/tcp", "[fd00::1]:443/tcp", port "any"):
- * how messages, the CLI and diffs name a VIP. */
+/* A VIP's textual reference, used in messages, diffs and by the CLI:
+ * "ADDR:PORT/PROTO", IPv6 in brackets, port "any" for 0:
+ * "10.0.0.1:80/tcp", "[fd00::1]:443/tcp", "10.0.0.1:any/udp".  SL_VIP_REF_MAX bytes always suffice. */
+#define SL_VIP_REF_MAX 64
 void sl_config_vip_ref(const struct sl_config_vip *v, char *buf, size_t len);
-/* Parse such a reference; 0 or -EINVAL.  *port in host order, 0 = any. */
+/* Parses such a reference (strictly: IPv6 only in brackets, IPv4 never,
+ * port 1..65535 or "any" = 0, protocol "tcp" or "udp").  0 or -EINVAL. */
 int sl_config_parse_vip_ref(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port,
 			    uint8_t *proto);
 
-/* Names as the file spells them (and the CLI prints them). */
+/* Names as the file spells them (and the CLI prints them); "invalid" for a
+ * value outside the enum. */
 const char *sl_admin_state_name(enum sl_admin_state s);
 const char *sl_pool_name(enum sl_pool p);
 const char *sl_hc_kind_name(enum sl_hc_kind k);

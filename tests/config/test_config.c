@@ -392,7 +392,7 @@ static const struct err_case cases[] = {
     /* Unknown keys, one per level. */
     {"unknown key: top level", BASE "prots: []\n",
      "t.yaml:6:1: error: unknown top-level key \"prots\" (expected one of: ports, tunnel, "
-     "next_hop, flow_table, maglev, icmp, vips)\n"},
+     "next_hop, flow_table, maglev, icmp, control, guard, vips)\n"},
     {"unknown key: ports[]",
      "ports:\n  - name: p0\n    speed: 10\nnext_hop: {port: p0, mac: 02:00:00:00:00:01}\n",
      "t.yaml:3:5: error: ports[0]: unknown key \"speed\" (expected one of: name, role)\n"},
@@ -411,12 +411,14 @@ static const struct err_case cases[] = {
      "t.yaml:7:3: error: icmp: unknown key \"rate\" (expected one of: rate_limit)\n"},
     {"unknown key: vips[]", BASE TUN VIP4("ipip") "    weight: 1\n    backends: []\n",
      "t.yaml:14:5: error: vips[0]: unknown key \"weight\" (expected one of: address, port, "
-     "protocol, encap, gue_port, table_size, backends)\n"
+     "protocol, encap, gue_port, table_size, health, slow_start, drain_timeout, "
+     "backup_threshold, backup_hysteresis, panic_threshold, panic_mode, bounded_load, "
+     "bounded_load_window, when_empty, backends)\n"
      "t.yaml:15:15: warning: vips[0].backends: no backends; this VIP's traffic is dropped\n"},
     {"unknown key: backends[]",
      BASE TUN VIP4("ipip") "    backends:\n      - address: 10.0.1.1\n        wieght: 5\n",
      "t.yaml:16:9: error: vips[0].backends[0]: unknown key \"wieght\" (expected one of: "
-     "address, weight)\n"},
+     "address, weight, state, pool)\n"},
 
     /* Structure. */
     {"missing ports", "next_hop:\n  port: p0\n  mac: 02:00:00:00:00:01\n",
@@ -777,7 +779,7 @@ static const struct err_case cases[] = {
      "t.yaml:18:19: error: vips[0].backends[1].address: duplicate backend 10.0.1.1 (first at "
      "line 16)\n"
      "t.yaml:18:29: error: vips[0].backends[1]: unknown key \"color\" (expected one of: "
-     "address, weight)\n"},
+     "address, weight, state, pool)\n"},
 };
 
 static void test_case(void **state)
@@ -891,6 +893,24 @@ static void test_example(void **state)
 	assert_int_equal(r.cfg->vips[1].encap, SL_ENCAP_IP6IP6);
 	assert_int_equal(r.cfg->vips[2].encap, SL_ENCAP_IP4IP6);
 	assert_int_equal(r.cfg->vips[3].encap, SL_ENCAP_GUE);
+	/* ... and the control-plane keys: every health type but none, both
+	 * pools, the admin states, control and guard. */
+	assert_int_equal(r.cfg->vips[0].health.kind, SL_HC_HTTP);
+	assert_int_equal(r.cfg->vips[0].health.port, 8080);
+	assert_string_equal(r.cfg->vips[0].health.path, "/healthz");
+	assert_int_equal(r.cfg->vips[0].slow_start_ms, 30000);
+	assert_int_equal(r.cfg->vips[0].bounded_load_pct, 150);
+	assert_int_equal(r.cfg->vips[0].backends[1].state, SL_ADMIN_DRAINING);
+	assert_int_equal(r.cfg->vips[0].backends[3].pool, SL_POOL_BACKUP);
+	assert_int_equal(r.cfg->vips[1].health.kind, SL_HC_UDP);
+	assert_string_equal(r.cfg->vips[1].health.send, "health?");
+	assert_int_equal(r.cfg->vips[2].health.kind, SL_HC_TCP);
+	assert_int_equal(r.cfg->vips[2].health.port, 443);
+	assert_int_equal(r.cfg->vips[3].health.port, 53);
+	assert_string_equal(r.cfg->admin_group, "sluice-admin");
+	assert_string_equal(r.cfg->read_group, "sluice");
+	assert_int_equal(r.cfg->history, 64);
+	assert_int_equal(r.cfg->guard_drops_per_s, 100);
 	result_free(&r);
 }
 
