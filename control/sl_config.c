@@ -1102,12 +1102,14 @@ static void health_switch_kind(struct sl_config_health *h, enum sl_hc_kind old)
 	}
 }
 
-/* Health defaults of a VIP on `port`: tcp, unless the VIP takes any port
- * (there is then no port to connect to). */
-static void health_defaults(struct sl_config_health *h, uint16_t port)
+/* Health defaults of a VIP on `port`: a TCP connect for a TCP VIP; none for
+ * a UDP VIP (a TCP check of a UDP service would call every backend dead, and
+ * there is no generic UDP probe) or a VIP that takes any port (there is then
+ * no port to connect to). */
+static void health_defaults(struct sl_config_health *h, uint16_t port, uint8_t proto)
 {
 	memset(h, 0, sizeof(*h));
-	h->kind = port ? SL_HC_TCP : SL_HC_NONE;
+	h->kind = port && proto != IPPROTO_UDP ? SL_HC_TCP : SL_HC_NONE;
 	h->port = port;
 	h->interval_ms = DEF_HC_INTERVAL_MS;
 	h->timeout_ms = DEF_HC_TIMEOUT_MS;
@@ -1119,7 +1121,7 @@ static void health_defaults(struct sl_config_health *h, uint16_t port)
 static void vip_defaults(struct sl_config_vip *vip, uint32_t table_size)
 {
 	vip->table_size = table_size;
-	health_defaults(&vip->health, vip->port);
+	health_defaults(&vip->health, vip->port, vip->proto);
 	vip->slow_start_ms = 0;
 	vip->drain_timeout_ms = DEF_DRAIN_MS;
 	vip->backup_threshold_pct = DEF_BACKUP_THR;
@@ -1213,9 +1215,12 @@ static void parse_health(struct ctx *c, yaml_node_t *map, struct sl_config_vip *
 		if (kind_ok)
 			h->kind = hc_kinds[e];
 	} else if (!update) {
-		/* A port of its own makes a check possible on a port-any VIP. */
-		h->kind = f[H_PORT].val != NULL || vip->port != 0 || !va->port_ok ? SL_HC_TCP
-										  : SL_HC_NONE;
+		/* A port of its own makes a TCP check possible on a port-any
+		 * or UDP VIP (e.g. a TCP side port of a UDP service). */
+		h->kind = f[H_PORT].val != NULL ||
+				  ((vip->port != 0 || !va->port_ok) && vip->proto != IPPROTO_UDP)
+			      ? SL_HC_TCP
+			      : SL_HC_NONE;
 	}
 	if (h->kind != old)
 		health_switch_kind(h, old);

@@ -195,7 +195,7 @@ bool sl_config_equal(const struct sl_config *a, const struct sl_config *b);
  * written with sl_config_to_yaml and parsed back): 0, -EINVAL with the
  * problems reported through diag (their LINE:COLUMN point into
  * sl_config_to_yaml(c, NULL), the key paths such as vips[2].encap name the
- * setting), or -ENOMEM.  (Added by the config helper.) */
+ * setting), or -ENOMEM. */
 int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag);
 
 /* Index of the VIP (address, port (host order, 0 = any), proto) or -1. */

@@ -454,7 +454,7 @@ int sl_snapshot_build_view(struct sl_ctrl *c, const struct sl_config *cfg,
 		uint32_t *rids; /* real handles of the VIP's backends */
 	} *ids = NULL;
 	struct rte_hash_parameters hp = {0};
-	struct sl_snapshot *s;
+	struct sl_snapshot *s = NULL;
 	uint32_t max_vid = 0, max_rid = 0;
 	char name[RTE_HASH_NAMESIZE];
 	int rc = -ENOMEM;
@@ -604,7 +604,7 @@ void sl_ctrl_publish(struct sl_ctrl *c, struct sl_snapshot *s)
 
 int sl_ctrl_apply(struct sl_ctrl *c, const struct sl_config *cfg)
 {
-	struct sl_snapshot *s;
+	struct sl_snapshot *s = NULL;
 	int rc = sl_snapshot_build(c, cfg, &s);
 
 	if (rc < 0)
