@@ -82,7 +82,7 @@ void sl_api_free(struct sl_api *api);
 /* The running configuration (read-only; valid until the next change). */
 const struct sl_config *sl_api_config(const struct sl_api *api);
 uint64_t sl_api_generation(const struct sl_api *api);
-struct sl_health *sl_api_health(struct sl_api *api);
+struct sl_health *sl_api_checker(struct sl_api *api);
 
 /* Drive timers: health checks, state machine (slow start, drain deadlines),
  * guard periods.  Returns milliseconds until it wants to be called again. */
