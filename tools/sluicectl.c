@@ -329,7 +329,8 @@ static const char *fmt_uptime(double s)
 	return b;
 }
 
-/* A scalar as the config file would write it. */
+/* A scalar for a human: strings as they are, reals with 2 decimals,
+ * booleans yes/no. */
 static const char *fmt_scalar(json_t *j)
 {
 	char *b = fbuf();
@@ -344,9 +345,9 @@ static const char *fmt_scalar(json_t *j)
 		snprintf(b, 64, "%.2f", json_real_value(j));
 		return b;
 	case JSON_TRUE:
-		return "true";
+		return "yes";
 	case JSON_FALSE:
-		return "false";
+		return "no";
 	case JSON_NULL:
 		return "-";
 	default:
@@ -527,7 +528,7 @@ static int show_health(struct ctx *x, json_t *r)
 		tbl_row(&t, jstr(h, "address"), jstr(h, "type"), fmt_int(h, "port"),
 			json_is_true(json_object_get(h, "up")) ? "up" : "down",
 			fmt_int(h, "checks"), fmt_int(h, "failures"), fmt_int(h, "transitions"),
-			json_is_number(json_object_get(h, "last_latency_us")) ? lat : NULL,
+			jnum(h, "last_latency_us") > 0 ? lat : NULL,
 			json_is_number(json_object_get(h, "last_check_age_ms")) ? age : NULL,
 			jstr(h, "last_result"), vips);
 	}
@@ -644,7 +645,9 @@ static int show_config_check(struct ctx *x, json_t *r)
 	json_t *w;
 	size_t i;
 
-	printf("%s: ok", x->file ? x->file : "the daemon's configuration file");
+	printf("%s: ok", !x->file		 ? "the daemon's configuration file"
+			 : !strcmp(x->file, "-") ? "(stdin)"
+						 : x->file);
 	if (json_array_size(json_object_get(r, "warnings")) > 0)
 		printf(", %zu warning%s", json_array_size(json_object_get(r, "warnings")),
 		       json_array_size(json_object_get(r, "warnings")) == 1 ? "" : "s");
@@ -713,9 +716,22 @@ static void print_preview(json_t *p)
 			unchanged++;
 			continue;
 		}
-		printf("\nVIP %s %s: %s of %s table slots move (%.2f%%), %s flows change backend\n",
-		       jstr(v, "vip"), change ? change : "?", fmt_int(v, "slots_moved"),
-		       fmt_int(v, "table_size"), jnum(v, "moved_pct"), fmt_int(v, "flows_moving"));
+		if (change && !strcmp(change, "added"))
+			printf("\nVIP %s added: a table of %s slots\n", jstr(v, "vip"),
+			       fmt_int(v, "table_size"));
+		else if (change && !strcmp(change, "removed"))
+			printf("\nVIP %s removed: %s flows in the flow tables lose their backend\n",
+			       jstr(v, "vip"), fmt_int(v, "flows_moving"));
+		else
+			printf("\nVIP %s %s: %s of %s table slots move (%.2f%%), %s flows change "
+			       "backend\n",
+			       jstr(v, "vip"), change ? change : "?", fmt_int(v, "slots_moved"),
+			       fmt_int(v, "table_size"), jnum(v, "moved_pct"),
+			       fmt_int(v, "flows_moving"));
+		if (json_array_size(json_object_get(v, "backends")) == 0) {
+			printf("  (no backends)\n");
+			continue;
+		}
 		tbl_init(&t, "  ", "llrrr", "BACKEND", "POOL", "BEFORE", "AFTER", "CHANGE");
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
@@ -1141,7 +1157,7 @@ static const struct cli_cmd cmds[] = {
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
     {"table", "table", "[VIP]", "Maglev table: slots and share per backend, fingerprint per VIP",
-     VIP_HELP "Instances with the same configuration and health view show the same\n"
+     VIP_HELP "\nInstances with the same configuration and health view show the same\n"
 	      "fingerprint for a VIP.\n",
      0, 0, 1, b_vip, show_table},
     {"config show", "config.show", "[GENERATION]",
@@ -1154,7 +1170,7 @@ static const struct cli_cmd cmds[] = {
     {"config apply", "config.apply", "[FILE]", "replace the whole configuration",
      "  FILE   sent to the daemon as text (\"-\": stdin); without FILE the daemon\n"
      "         reloads its own configuration file\n" CHANGE_HELP
-     "With --guard, sluicectl waits for the guard period to end (polling `status`)\n"
+     "\nWith --guard, sluicectl waits for the guard period to end (polling `status`)\n"
      "and says whether the change was kept or rolled back (exit status 1 when it\n"
      "was rolled back or the outcome is unknown).\n",
      F_CHANGE, 0, 1, b_file, show_change},

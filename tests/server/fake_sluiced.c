@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *admin = NULL, *readg = NULL;
 	struct sigaction sa;
 	struct sl_server *srv;
+	struct sl_api *api;
 	FILE *log = NULL;
 	char err[256];
 	bool in_open = true;
@@ -67,9 +68,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fake_api_reset();
+	api = fake_api_reset();
 	fake_api_set_log(log);
-	srv = sl_server_create(path, admin, readg, fake_api_reset(), err, sizeof(err));
+	srv = sl_server_create(path, admin, readg, api, err, sizeof(err));
 	if (srv == NULL) {
 		fprintf(stderr, "fake_sluiced: %s\n", err);
 		return 1;
