@@ -34,6 +34,7 @@ struct sl_api {
 	uint64_t guard_gen;
 	unsigned guard_polls;
 	bool guard_rollback;
+	const char *guard_rollback_origin;
 };
 
 static struct sl_api fake;
@@ -470,7 +471,11 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 	if (rc == 0 && !o->dry_run && o->guard_ms > 0) {
 		fake.guard_gen = fake.gen;
 		fake.guard_polls = 2;
-		fake.guard_rollback = text && strstr(text, "rollback-me");
+		fake.guard_rollback = text && strstr(text, "rollback-");
+		/* "rollback-quiet": the rollback is recorded with another origin
+		 * than "guard", so only the guarded entry tells */
+		fake.guard_rollback_origin =
+		    text && strstr(text, "rollback-quiet") ? "rollback" : "guard";
 	}
 	return rc;
 }
@@ -536,7 +541,7 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 				snprintf(summary, sizeof(summary), "rollback to generation %llu",
 					 (unsigned long long)fake.guard_gen - 1);
 				fake.gen++;
-				history_add(fake.gen, 0, "guard", summary, "");
+				history_add(fake.gen, 0, fake.guard_rollback_origin, summary, "");
 			}
 		}
 	}

@@ -1036,10 +1036,24 @@ static void test_slow_reader(void **state)
 	const char *y;
 
 	(void)state;
+	const char *q1 = J("{'version':1,'id':1,'command':'config.show'}");
+	const char *q2 = J("{'version':1,'id':2,'command':'health'}");
+	char two[256];
+	uint32_t be;
+	size_t n = 0;
+
 	fake_api_set_show_size(big);
-	/* a asks for a large answer and one more thing, then reads nothing */
-	cl_send_frame(a, J("{'version':1,'id':1,'command':'config.show'}"));
-	cl_send_frame(a, J("{'version':1,'id':2,'command':'health'}"));
+	/* a asks for a large answer and one more thing in one write (so both
+	 * arrive in one read), then reads nothing */
+	be = htonl((uint32_t)strlen(q1));
+	memcpy(two, &be, 4);
+	memcpy(two + 4, q1, strlen(q1));
+	n = 4 + strlen(q1);
+	be = htonl((uint32_t)strlen(q2));
+	memcpy(two + n, &be, 4);
+	memcpy(two + n + 4, q2, strlen(q2));
+	n += 4 + strlen(q2);
+	cl_send(a, two, n);
 	for (int i = 0; i < 100; i++)
 		pump();
 	/* b is served meanwhile */

@@ -250,6 +250,7 @@ printf 'vips: []\n' >"$work/ok.yaml"
 printf '# warn me\nvips: []\n' >"$work/warn.yaml"
 printf '# an error\nvips: []\n' >"$work/bad.yaml"
 printf '# rollback-me\nvips: []\n' >"$work/rb.yaml"
+printf '# rollback-quiet\nvips: []\n' >"$work/rbq.yaml"
 cd "$work"
 check check-ok 0 config check ok.yaml
 last_call "config_check path=ok.yaml text=9"
@@ -275,6 +276,7 @@ status
 status
 config_history"
 check apply-guard-rolled-back 1 config apply --guard=2m rb.yaml
+check apply-guard-rolled-back-quiet 1 config apply --guard 1s rbq.yaml
 json_ok 'j["guard"]["outcome"] == "kept" and j["apply"]["guard"]["remaining_ms"] == 20' config apply --guard 5s ok.yaml
 cd - >/dev/null
 
