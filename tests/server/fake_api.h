@@ -12,7 +12,8 @@
  * history entry but do not change the VIP set.  `config apply` with a guard
  * reports the guard in `status` for two calls; when the applied text
  * contains "rollback-me" the guard then rolls back (a new generation with
- * origin "guard"; with "rollback-quiet", origin "rollback").  Text containing "error" fails config check/apply.
+ * origin "guard"; with "rollback-quiet", origin "rollback").  Text containing "error" fails config
+ * check/apply.
  *
  * Also provides the config parser entry points the server uses
  * (sl_config_parse_vip/backend, sl_config_vip_clear) as JSON-only stubs in
