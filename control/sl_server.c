@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,6 +45,13 @@
  * not keep the control thread in accept(). */
 #define ACCEPT_BURST 16
 #define EPOLL_BATCH  64
+/* Requests of one client run per turn: a client that pipelines many (each
+ * change waits for an RCU grace period) yields to the others and to the rest
+ * of the control loop between turns. */
+#define FRAMES_PER_TURN 8
+/* epoll keys: clients are (connection tag << 32 | slot + 1) */
+#define KEY_LISTENER 0
+#define KEY_WAKE     UINT64_MAX
 #define GROUP_NAME   64
 
 /* What a peer may do. */
@@ -63,12 +71,17 @@ struct client {
 	size_t out_len, out_off;
 	bool eof;	 /* the peer shut down its sending side */
 	bool closing;	 /* close once `out` is written (framing lost) */
+	bool backlog;	 /* requests left in `in` after a turn: run on the next wake-up */
 	uint32_t events; /* registered with epoll */
+	uint32_t tag;	 /* connection number: tells a stale event of a reused slot */
 };
 
 struct sl_server {
 	int lfd;
 	int epfd;
+	int wake;	    /* eventfd in epfd: readable while clients have a backlog */
+	bool accept_paused; /* out of fds: listener off until a later run */
+	uint32_t next_tag;
 	struct sl_api *api;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev; /* the socket file we created: free unlinks only it */
@@ -859,6 +872,8 @@ static void denied_msg(const struct sl_server *s, const struct command *cmd, cha
 /* ------------------------------------------------------------------------ */
 /* Clients */
 
+static void pause_accept(struct sl_server *s, bool pause);
+
 static void client_close(struct sl_server *s, struct client *c)
 {
 	if (c->fd < 0)
@@ -870,6 +885,7 @@ static void client_close(struct sl_server *s, struct client *c)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	s->nb_clients--;
+	pause_accept(s, false); /* an fd is free again */
 }
 
 /* Appends one framed response to the client's output.  A response larger
@@ -1050,6 +1066,13 @@ reply:
 	return rc;
 }
 
+static uint64_t client_key(const struct sl_server *s, const struct client *c)
+{
+	return (uint64_t)c->tag << 32 | (uint64_t)(c - s->clients + 1);
+}
+
+/* Readable or writable interest: writable while a response waits (nothing is
+ * read then), nothing while a backlog waits for its turn, else readable. */
 static void client_update_events(struct sl_server *s, struct client *c)
 {
 	uint32_t want;
@@ -1057,7 +1080,7 @@ static void client_update_events(struct sl_server *s, struct client *c)
 
 	if (c->out_len > c->out_off)
 		want = EPOLLOUT;
-	else if (c->closing || c->eof)
+	else if (c->closing || c->eof || c->backlog)
 		want = 0;
 	else
 		want = EPOLLIN;
@@ -1065,7 +1088,7 @@ static void client_update_events(struct sl_server *s, struct client *c)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = want;
-	ev.data.u64 = (uint64_t)(c - s->clients) + 1;
+	ev.data.u64 = client_key(s, c);
 	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
 		c->events = want;
 }
@@ -1091,7 +1114,7 @@ static bool client_flush(struct sl_server *s, struct client *c)
 		free(c->out);
 		c->out = NULL;
 		c->out_len = c->out_off = 0;
-		if (c->closing || c->eof) {
+		if (c->closing || (c->eof && c->in_len < SL_PROTO_HDR)) {
 			client_close(s, c);
 			return false;
 		}
@@ -1110,13 +1133,26 @@ static size_t next_frame_len(const struct client *c)
 }
 
 /* Runs the complete requests in the input buffer, one at a time: the next
- * one only once the previous response is written.  Returns false when the
+ * one only once the previous response is written, at most FRAMES_PER_TURN
+ * (the rest are a backlog for the next wake-up).  Returns false when the
  * client is gone. */
 static bool client_process(struct sl_server *s, struct client *c)
 {
+	unsigned done = 0;
+
+	c->backlog = false;
 	while (c->out_len == 0 && !c->closing && c->in_len >= SL_PROTO_HDR) {
 		uint32_t n;
 		size_t frame;
+
+		if (done == FRAMES_PER_TURN) {
+			uint64_t one = 1;
+
+			c->backlog = true;
+			(void)!write(s->wake, &one, sizeof(one));
+			break;
+		}
+		done++;
 
 		memcpy(&n, c->in, sizeof(n));
 		n = ntohl(n);
@@ -1174,7 +1210,7 @@ static bool client_process(struct sl_server *s, struct client *c)
 			c->in_cap = IN_CHUNK;
 		}
 	}
-	if (c->eof && c->out_len == 0) {
+	if (c->eof && c->out_len == 0 && !c->backlog) {
 		client_close(s, c); /* nothing more can come, nothing left to send */
 		return false;
 	}
@@ -1231,6 +1267,22 @@ static void client_event(struct sl_server *s, struct client *c, uint32_t ev)
 		client_close(s, c);
 }
 
+/* Out of file descriptors, accept() fails while the listener stays
+ * readable: stop watching it (so the control loop does not spin) until a
+ * client closes or the next run. */
+static void pause_accept(struct sl_server *s, bool pause)
+{
+	struct epoll_event ev;
+
+	if (s->accept_paused == pause || s->lfd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = pause ? 0 : EPOLLIN;
+	ev.data.u64 = KEY_LISTENER;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev) == 0)
+		s->accept_paused = pause;
+}
+
 static void accept_clients(struct sl_server *s)
 {
 	for (int i = 0; i < ACCEPT_BURST; i++) {
@@ -1238,8 +1290,12 @@ static void accept_clients(struct sl_server *s)
 		struct epoll_event ev;
 		struct client *c = NULL;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				pause_accept(s, true);
 			return;
+		}
 		for (unsigned k = 0; k < s->max_clients; k++)
 			if (s->clients[k].fd < 0) {
 				c = &s->clients[k];
@@ -1260,11 +1316,12 @@ static void accept_clients(struct sl_server *s)
 		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
+		c->tag = ++s->next_tag;
 		c->level = peer_level(s, fd, &c->uid);
 		c->events = EPOLLIN;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
-		ev.data.u64 = (uint64_t)(c - s->clients) + 1;
+		ev.data.u64 = client_key(s, c);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
 			c->fd = -1;
@@ -1281,19 +1338,32 @@ void sl_server_run(struct sl_server *s)
 
 	if (s == NULL)
 		return;
+	pause_accept(s, false);
 	n = epoll_wait(s->epfd, ev, EPOLL_BATCH, 0);
 	for (int i = 0; i < n; i++) {
-		uint64_t k = ev[i].data.u64;
+		uint64_t k = ev[i].data.u64, slot = k & UINT32_MAX;
+		struct client *c;
 
-		if (k == 0) {
+		if (k == KEY_LISTENER) {
 			accept_clients(s);
 			continue;
 		}
+		if (k == KEY_WAKE) {
+			uint64_t v;
+
+			(void)!read(s->wake, &v, sizeof(v));
+			for (unsigned j = 0; j < s->max_clients; j++)
+				if (s->clients[j].fd >= 0 && s->clients[j].backlog)
+					client_process(s, &s->clients[j]);
+			continue;
+		}
 		/* A client closed earlier in this batch may have had its slot
-		 * reused by an accept: the stale event is then harmless, as
-		 * every handler copes with "nothing to read or write". */
-		if (k <= s->max_clients && s->clients[k - 1].fd >= 0)
-			client_event(s, &s->clients[k - 1], ev[i].events);
+		 * reused by an accept: the tag tells its stale events. */
+		if (slot == 0 || slot > s->max_clients)
+			continue;
+		c = &s->clients[slot - 1];
+		if (c->fd >= 0 && c->tag == (uint32_t)(k >> 32))
+			client_event(s, c, ev[i].events);
 	}
 }
 
@@ -1479,6 +1549,7 @@ struct sl_server *sl_server_create(const char *path, const char *admin_group,
 	}
 	s->lfd = -1;
 	s->epfd = -1;
+	s->wake = -1;
 	s->api = api;
 	s->owner = geteuid();
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -1522,9 +1593,15 @@ struct sl_server *sl_server_create(const char *path, const char *admin_group,
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u64 = 0;
+	ev.data.u64 = KEY_LISTENER;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0) {
 		set_err(err, err_len, "control socket: epoll: %s", strerror(errno));
+		goto fail;
+	}
+	s->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.u64 = KEY_WAKE;
+	if (s->wake < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake, &ev) < 0) {
+		set_err(err, err_len, "control socket: eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	return s;
@@ -1550,6 +1627,8 @@ void sl_server_free(struct sl_server *s)
 	}
 	if (s->epfd >= 0)
 		close(s->epfd);
+	if (s->wake >= 0)
+		close(s->wake);
 	free(s->clients);
 	free(s);
 }

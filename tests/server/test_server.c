@@ -1077,6 +1077,60 @@ static void test_slow_reader(void **state)
 	close(b);
 }
 
+/* 20 requests in one write: 8 per turn, the server's fd readable between
+ * turns (so the control loop comes back), answers in order. */
+static void test_pipeline_turns(void **state)
+{
+	char buf[20 * 64];
+	size_t n = 0;
+	int fd = cl_connect();
+	struct pollfd p = {.fd = sl_server_fd(srv), .events = POLLIN};
+	json_t *r;
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		char b[64];
+		uint32_t be;
+
+		snprintf(b, sizeof(b), "{\"version\":1,\"id\":%d,\"command\":\"status\"}", i);
+		be = htonl((uint32_t)strlen(b));
+		memcpy(buf + n, &be, 4);
+		memcpy(buf + n + 4, b, strlen(b));
+		n += 4 + strlen(b);
+	}
+	cl_send(fd, buf, n); /* runs the server once */
+	assert_int_equal(fake_api_nb_calls(), 8);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	pump();
+	assert_int_equal(fake_api_nb_calls(), 16);
+	pump();
+	assert_int_equal(fake_api_nb_calls(), 20);
+	pump();
+	assert_int_equal(poll(&p, 1, 0), 0); /* nothing left to do */
+	/* and with the sending side shut: all answered, then closed */
+	shutdown(fd, SHUT_WR);
+	cl_send(fd, "", 0);
+	for (int i = 0; i < 20; i++) {
+		r = cl_recv(fd);
+		expect_ok(r);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+	}
+	assert_eof(fd);
+	close(fd);
+	fd = cl_connect();
+	cl_send(fd, buf, n);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 20; i++) {
+		r = cl_recv(fd);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+	}
+	assert_eof(fd);
+	close(fd);
+	assert_int_equal(fake_api_nb_calls(), 40);
+}
+
 static void test_response_too_large(void **state)
 {
 	json_t *r;
@@ -1309,6 +1363,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_clients, setup_started, teardown),
 	    cmocka_unit_test_setup_teardown(test_stalled_client, setup_started, teardown),
 	    cmocka_unit_test_setup_teardown(test_slow_reader, setup_started, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipeline_turns, setup_started, teardown),
 	    cmocka_unit_test_setup_teardown(test_response_too_large, setup_started, teardown),
 	    cmocka_unit_test_setup_teardown(test_peer_gone, setup_started, teardown),
 	    cmocka_unit_test_setup_teardown(test_privileges, setup, teardown),
