@@ -60,6 +60,7 @@ struct ctx {
 	int fd;
 	json_int_t next_id;
 	const char *file; /* config check/apply: the file named */
+	int rpc_status;	  /* why rpc() returned NULL: EXIT_CONNECT or EXIT_FAIL */
 };
 
 /* A command: how its positional arguments become protocol args, and how its
@@ -1064,8 +1065,8 @@ static int b_file(struct ctx *x, int argc, char **argv, json_t *args)
 	}
 	if (len > SL_PROTO_MAX_REQUEST) {
 		errmsg(x,
-		       "%s: larger than a request may be (%u bytes); apply it with `sluicectl "
-		       "config apply` and no FILE after installing it as the daemon's file",
+		       "%s: larger than a request may be (%u bytes); a configuration this large "
+		       "is installed as the daemon's file and applied without FILE",
 		       argv[0], SL_PROTO_MAX_REQUEST);
 		goto fail;
 	}
@@ -1326,7 +1327,9 @@ static int io_all(struct ctx *x, bool out, void *buf, size_t len, uint64_t deadl
 }
 
 /* One request/response.  Returns the response (status checked by the
- * caller) or NULL after printing why (exit status EXIT_CONNECT). */
+ * caller) or NULL after printing why, with the exit status in
+ * x->rpc_status: EXIT_FAIL when the request could not be made (too large),
+ * EXIT_CONNECT when the daemon did not answer properly. */
 static json_t *rpc(struct ctx *x, const char *command, json_t *args, json_t *options)
 {
 	json_t *req, *resp, *id;
@@ -1343,17 +1346,22 @@ static json_t *rpc(struct ctx *x, const char *command, json_t *args, json_t *opt
 		json_object_set(req, "options", options);
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
+	x->rpc_status = EXIT_FAIL;
 	if (body == NULL) {
 		errmsg(x, "out of memory");
 		return NULL;
 	}
 	len = strlen(body);
 	if (len > SL_PROTO_MAX_REQUEST) {
-		errmsg(x, "request of %zu bytes exceeds the protocol's %u-byte limit", len,
-		       SL_PROTO_MAX_REQUEST);
+		errmsg(x,
+		       "the request would be %zu bytes, more than the protocol's %u; a "
+		       "configuration this large is installed as the daemon's file and applied "
+		       "without FILE",
+		       len, SL_PROTO_MAX_REQUEST);
 		free(body);
 		return NULL;
 	}
+	x->rpc_status = EXIT_CONNECT;
 	hdr = htonl((uint32_t)len);
 	rc = io_all(x, true, &hdr, sizeof(hdr), deadline);
 	if (rc == 0)
@@ -1469,7 +1477,7 @@ static int guard_wait(struct ctx *x, json_t *applied)
 
 		resp = rpc(x, "status", empty, NULL);
 		if (resp == NULL) {
-			rc = EXIT_CONNECT;
+			rc = x->rpc_status;
 			goto out;
 		}
 		if (check_status(x, resp) != EXIT_OK) {
@@ -1497,7 +1505,7 @@ static int guard_wait(struct ctx *x, json_t *applied)
 	}
 	resp = rpc(x, "config.history", empty, NULL);
 	if (resp == NULL) {
-		rc = EXIT_CONNECT;
+		rc = x->rpc_status;
 		goto out;
 	}
 	if (check_status(x, resp) != EXIT_OK) {
@@ -1765,7 +1773,7 @@ int main(int argc, char **argv)
 		goto out;
 	resp = rpc(&x, x.cmd->proto, args, options);
 	if (resp == NULL) {
-		rc = EXIT_CONNECT;
+		rc = x.rpc_status;
 		goto out;
 	}
 	rc = check_status(&x, resp);

@@ -261,6 +261,14 @@ check check-own 0 config check
 last_call "config_check path=(null) text=0"
 check check-stdin 0 config check - <ok.yaml
 last_call "config_check path=(stdin) text=9"
+# files too large for a request: refused before sending (exit 1), whether the
+# file itself or its JSON encoding (newlines double) is too large
+head -c 1048577 /dev/zero | tr '\0' '#' >big.yaml
+python3 -c 'import sys; sys.stdout.write("\n" * 600000)' >newlines.yaml
+n=$(ncalls)
+check apply-too-big 1 config apply big.yaml
+check apply-too-big-encoded 1 config apply newlines.yaml
+calls_since "$n" ""
 check apply 0 config apply ok.yaml
 last_call "config_apply uid=0 origin=cli dry_run=0 guard_ms=0 path=ok.yaml text=9"
 check apply-dry-run 0 config apply --dry-run ok.yaml
