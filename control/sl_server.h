@@ -16,7 +16,9 @@
  * adds sl_server_fd() (an epoll fd) to its own epoll set and calls
  * sl_server_run() whenever it is readable.  Every client has its own input
  * and output buffers; a client that sends half a message, or does not read
- * its responses, only holds its own slot.
+ * its responses, only holds its own slot.  A client's requests run one at a
+ * time and at most 8 per sl_server_run call; the rest keep the fd readable
+ * for the next call.
  *
  * Privileges come from SO_PEERCRED/SO_PEERGROUPS at accept time: root and
  * the daemon's own uid may run every command; members of admin_group may too;
@@ -80,7 +82,11 @@ int sl_server_fd(const struct sl_server *s);
 
 /* Do the ready work: accept, read, dispatch complete requests to the API,
  * write responses.  Never blocks (the API calls themselves wait for an RCU
- * grace period after a change, as every change does).  Thread: control. */
+ * grace period after a change, as every change does).  Out of file
+ * descriptors, the server stops watching its listening socket (so the loop
+ * does not spin on it) until a client closes or the next call: calling it
+ * also on the control loop's timeouts resumes accepting sooner.
+ * Thread: control. */
 void sl_server_run(struct sl_server *s);
 
 /* Connected clients right now (tests, status). */
