@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The sluice authors
  *
- * Encapsulation and ICMP "too big" replies (contract: sl_encap.h).
+ * Encapsulation and ICMP error replies (contract: sl_encap.h).
  *
  * Everything here runs on worker lcores and uses only header-inline DPDK
  * helpers (rte_ip.h checksums, byte order), so it needs no EAL and the unit
@@ -233,12 +233,17 @@ static uint16_t ip_quote_len(uint16_t field_len, uint16_t orig_len)
 	return field_len < orig_len ? field_len : orig_len;
 }
 
-static uint16_t icmp4_too_big(const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
-			      uint16_t mtu, uint8_t *out, uint16_t cap)
+/* An ICMPv4 error of `type`/`code` whose bytes 4..7 are `rest` (host order),
+ * from `src` back to the sender of the IPv4 packet orig[0..orig_len-1],
+ * quoting at most `max_quote` bytes of it.  0 if orig is not IPv4 or cap is
+ * too small. */
+static uint16_t icmp4_error(const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
+			    uint8_t type, uint8_t code, uint32_t rest, uint16_t max_quote,
+			    uint8_t *out, uint16_t cap)
 {
 	struct rte_ipv4_hdr ip;
-	struct rte_icmp_hdr icmp;
-	uint16_t hlen, tot, quote, len;
+	uint8_t icmp[SL_ICMP_HLEN];
+	uint16_t hlen, tot, quote, len, ck;
 	uint32_t sum;
 
 	if (orig_len < SL_IPV4_HLEN || (orig[0] >> 4) != 4)
@@ -249,8 +254,8 @@ static uint16_t icmp4_too_big(const uint8_t *src, const uint8_t *orig, uint16_t 
 		return 0;
 
 	quote = ip_quote_len(tot, orig_len);
-	if (quote > SL_ICMP4_MAX_REPLY - SL_IPV4_HLEN - SL_ICMP_HLEN)
-		quote = SL_ICMP4_MAX_REPLY - SL_IPV4_HLEN - SL_ICMP_HLEN;
+	if (quote > max_quote)
+		quote = max_quote;
 	len = (uint16_t)(SL_IPV4_HLEN + SL_ICMP_HLEN + quote);
 	if (cap < len)
 		return 0;
@@ -269,28 +274,31 @@ static uint16_t icmp4_too_big(const uint8_t *src, const uint8_t *orig, uint16_t 
 	memcpy(&ip.dst_addr, orig + 12, 4);
 	ip.hdr_checksum = rte_ipv4_cksum(&ip);
 
-	/* RFC 1191: type 3 code 4, 16 unused bits, then the next-hop MTU. */
-	icmp = (struct rte_icmp_hdr){
-	    .icmp_type = 3 /* destination unreachable */,
-	    .icmp_code = 4,
-	    .icmp_cksum = 0,
-	    .icmp_ident = 0,
-	    .icmp_seq_nb = rte_cpu_to_be_16(mtu),
-	};
-	sum = rte_raw_cksum(&icmp, sizeof(icmp));
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[2] = 0;
+	icmp[3] = 0;
+	icmp[4] = (uint8_t)(rest >> 24);
+	icmp[5] = (uint8_t)(rest >> 16);
+	icmp[6] = (uint8_t)(rest >> 8);
+	icmp[7] = (uint8_t)rest;
+	sum = rte_raw_cksum(icmp, sizeof(icmp));
 	sum += rte_raw_cksum(orig, quote);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	icmp.icmp_cksum = (uint16_t)~sum;
+	ck = (uint16_t)~sum;
+	memcpy(icmp + 2, &ck, sizeof(ck));
 
 	memcpy(out, &ip, sizeof(ip));
-	memcpy(out + SL_IPV4_HLEN, &icmp, sizeof(icmp));
+	memcpy(out + SL_IPV4_HLEN, icmp, sizeof(icmp));
 	memcpy(out + SL_IPV4_HLEN + SL_ICMP_HLEN, orig, quote);
 	return len;
 }
 
-static uint16_t icmp6_too_big(const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
-			      uint16_t mtu, uint8_t *out, uint16_t cap)
+/* The same for ICMPv6, quoting as much of the IPv6 packet as fits in
+ * SL_ICMP6_MAX_REPLY (RFC 4443 2.4(c)). */
+static uint16_t icmp6_error(const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
+			    uint8_t type, uint8_t code, uint32_t rest, uint8_t *out, uint16_t cap)
 {
 	struct rte_ipv6_hdr ip6;
 	uint8_t icmp[SL_ICMP_HLEN];
@@ -318,15 +326,14 @@ static uint16_t icmp6_too_big(const uint8_t *src, const uint8_t *orig, uint16_t 
 	memcpy(ip6.src_addr, src, 16);
 	memcpy(ip6.dst_addr, orig + 8, 16);
 
-	/* RFC 4443 3.2: type 2 code 0, then the 32-bit MTU. */
-	icmp[0] = 2;
-	icmp[1] = 0;
+	icmp[0] = type;
+	icmp[1] = code;
 	icmp[2] = 0;
 	icmp[3] = 0;
-	icmp[4] = 0;
-	icmp[5] = 0;
-	icmp[6] = (uint8_t)(mtu >> 8);
-	icmp[7] = (uint8_t)mtu;
+	icmp[4] = (uint8_t)(rest >> 24);
+	icmp[5] = (uint8_t)(rest >> 16);
+	icmp[6] = (uint8_t)(rest >> 8);
+	icmp[7] = (uint8_t)rest;
 	/* RFC 4443 2.3: the checksum covers the IPv6 pseudo-header. */
 	sum = rte_ipv6_phdr_cksum(&ip6, 0);
 	sum += rte_raw_cksum(icmp, sizeof(icmp));
@@ -350,9 +357,32 @@ static uint16_t icmp6_too_big(const uint8_t *src, const uint8_t *orig, uint16_t 
 uint16_t sl_icmp_too_big(uint8_t family, const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
 			 uint16_t mtu, uint8_t *out, uint16_t cap)
 {
+	/* RFC 1191: type 3 code 4, 16 unused bits, then the next-hop MTU.
+	 * RFC 4443 3.2: type 2 code 0, then the 32-bit MTU. */
 	if (family == SL_AF_INET)
-		return icmp4_too_big(src, orig, orig_len, mtu, out, cap);
+		return icmp4_error(src, orig, orig_len, 3, 4, mtu,
+				   SL_ICMP4_MAX_REPLY - SL_IPV4_HLEN - SL_ICMP_HLEN, out, cap);
 	if (family == SL_AF_INET6)
-		return icmp6_too_big(src, orig, orig_len, mtu, out, cap);
+		return icmp6_error(src, orig, orig_len, 2, 0, mtu, out, cap);
+	return 0;
+}
+
+/* Called on workers for new flows of a VIP with no usable backend, rate
+ * limited by the caller, who also decides whether a reply is allowed (as for
+ * sl_icmp_too_big). */
+uint16_t sl_icmp_unreach(uint8_t family, const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
+			 uint8_t *out, uint16_t cap)
+{
+	/* RFC 792: the internet header plus the first 64 bits of the datagram,
+	 * enough for the sender to find the socket (ports, TCP sequence). */
+	if (family == SL_AF_INET) {
+		uint16_t quote = orig_len >= 1 ? (uint16_t)((orig[0] & 0xf) * 4 + 8) : 0;
+
+		return icmp4_error(src, orig, orig_len, SL_ICMP4_UNREACH, SL_ICMP4_PORT_UNREACH, 0,
+				   quote, out, cap);
+	}
+	if (family == SL_AF_INET6)
+		return icmp6_error(src, orig, orig_len, SL_ICMP6_UNREACH, SL_ICMP6_PORT_UNREACH, 0,
+				   out, cap);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The sluice authors
  *
- * Encapsulation and ICMP "too big" replies.  Pure functions over byte buffers
- * (no mbuf, no EAL) so the exact output bytes can be unit-tested; the worker
- * (sl_worker.c) does the mbuf prepend/trim around them.  Worker lcores.
+ * Encapsulation and ICMP error replies ("too big", "unreachable").  Pure
+ * functions over byte buffers (no mbuf, no EAL) so the exact output bytes can
+ * be unit-tested; the worker (sl_worker.c) does the mbuf prepend/trim around
+ * them.  Worker lcores.
  */
 #ifndef SL_ENCAP_H
 #define SL_ENCAP_H
@@ -129,5 +130,32 @@ static inline void sl_encap_tmpl_apply(const struct sl_encap_tmpl *t, uint8_t *f
  * small or orig is not an IP packet of the given family. */
 uint16_t sl_icmp_too_big(uint8_t family, const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
 			 uint16_t mtu, uint8_t *out, uint16_t cap);
+
+/* ICMP destination unreachable, the code a VIP with no usable backend
+ * answers with when it is configured to (SL_VIP_UNREACHABLE): "port
+ * unreachable", IPv4 type 3 code 3, ICMPv6 type 1 code 4.  Why this code:
+ * the VIP address is reachable (we are answering for it); what is missing is
+ * a service behind the port.  And it is the code clients act on at once:
+ * RFC 1122 4.2.3.9 and RFC 5461 make port (and protocol) unreachable a hard
+ * error that aborts a TCP connection attempt, while net/host unreachable are
+ * soft errors that TCP only notes and keeps retrying through (BSD, Windows;
+ * Linux aborts a connect on either); and a connected UDP socket is told
+ * ECONNREFUSED only for the hard codes (Linux udp_err ignores soft errors
+ * without IP_RECVERR). */
+#define SL_ICMP4_UNREACH      3
+#define SL_ICMP4_PORT_UNREACH 3
+#define SL_ICMP6_UNREACH      1
+#define SL_ICMP6_PORT_UNREACH 4
+
+/* Build that reply to the IP packet orig[0..orig_len-1], from `src` (the
+ * VIP) back to the packet's source: IP header + ICMP header (4 unused bytes,
+ * zero) + the quote: IPv4: the original IP header (with options) and its
+ * first 8 payload bytes (RFC 792); IPv6: as much as fits in 1280 bytes
+ * (RFC 4443 2.4(c)).  Same conventions as sl_icmp_too_big (IPv4 TOS 0xc0,
+ * DF, ID 0, TTL 64; IPv6 traffic class 0, hop limit 64).  Returns the reply's
+ * length, or 0 when cap is too small or orig is not an IP packet of the
+ * given family.  Pure; worker lcores. */
+uint16_t sl_icmp_unreach(uint8_t family, const uint8_t *src, const uint8_t *orig, uint16_t orig_len,
+			 uint8_t *out, uint16_t cap);
 
 #endif /* SL_ENCAP_H */

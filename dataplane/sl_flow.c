@@ -21,8 +21,10 @@
  * (int32_t)(deadline - now), which is exact across the 2^32 ms wrap as long
  * as a deadline is never more than 2^31 - 1 ms away (timeouts are clamped)
  * and a dead entry is reclaimed less than 2^31 ms (24.8 days) after it
- * expired: lookups and inserts reclaim what they meet, and
- * sl_flow_table_age() sweeps buckets nobody visits.
+ * expired: inserts reclaim what they meet, and sl_flow_table_age() sweeps
+ * every bucket.  Lookups never free an entry: every change of what an entry
+ * points at goes through insert or age, which report the real it pointed at,
+ * so the worker's per-real flow counts stay exact.
  *
  * Everything here runs on the owning worker unless the comment says otherwise.
  */
@@ -46,7 +48,6 @@
 
 #include "sl_flow.h"
 
-#define SL_FLOW_WAYS 8
 /* Largest timeout that keeps (int32_t)(deadline - now) meaningful. */
 #define SL_FLOW_TIMEOUT_MAX ((uint32_t)INT32_MAX)
 /* 2^28 buckets * 8 ways = 2^31 entries still fits the uint32_t capacity. */
@@ -176,9 +177,23 @@ uint32_t sl_flow_table_count(const struct sl_flow_table *t, uint32_t now)
 	return n;
 }
 
-uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets)
+/* Tests only: reads every entry line. */
+void sl_flow_table_walk(const struct sl_flow_table *t,
+			void (*fn)(void *arg, uint32_t real_id, uint32_t deadline), void *arg)
 {
-	uint32_t freed = 0;
+	for (uint32_t b = 0; b <= t->mask; b++) {
+		const struct sl_flow_bucket *bk = &t->buckets[b];
+
+		for (unsigned int w = 0; w < SL_FLOW_WAYS; w++)
+			if (bk->sig[w] != 0)
+				fn(arg, bk->e[w].real_id, bk->deadline[w]);
+	}
+}
+
+uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets,
+			   uint32_t *freed)
+{
+	uint32_t n = 0;
 	uint32_t b = t->age_cursor;
 
 	if (n_buckets > t->mask + 1)
@@ -189,13 +204,16 @@ uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buc
 		for (unsigned int w = 0; w < SL_FLOW_WAYS; w++) {
 			if (bk->sig[w] != 0 && !is_live(bk->deadline[w], now)) {
 				bk->sig[w] = 0;
-				freed++;
+				/* Only freed entries' lines are read. */
+				if (freed != NULL)
+					freed[n] = bk->e[w].real_id;
+				n++;
 			}
 		}
 	}
 	t->age_cursor = b;
-	t->stats.expired += freed;
-	return freed;
+	t->stats.expired += n;
+	return n;
 }
 
 /* The bucket index takes the low bits; the signature keeps the whole hash
@@ -302,15 +320,9 @@ int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 	struct sl_flow_bucket *bk = bucket_of(t, hash);
 	int w = find_way(bk, k, sig_of(hash));
 
-	if (unlikely(w < 0)) {
-		t->stats.misses++;
-		return 0;
-	}
-	if (unlikely(!is_live(bk->deadline[w], now))) {
-		/* Free it now so that the insert that usually follows, and the
-		 * victim choice, need not reason about a dead duplicate. */
-		bk->sig[w] = 0;
-		t->stats.expired++;
+	/* An expired entry stays: the insert that usually follows finds it
+	 * (same key) and reuses it in place, reporting the real it named. */
+	if (unlikely(w < 0 || !is_live(bk->deadline[w], now))) {
 		t->stats.misses++;
 		return 0;
 	}
@@ -326,17 +338,20 @@ int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 	return 1;
 }
 
+/* What pick_slot's way holds. */
+enum { SLOT_EMPTY = 0, SLOT_EXPIRED, SLOT_LIVE };
+
 /* Slot for a new key: the first empty way, else the way whose deadline comes
- * first (an expired one if any).  Reads the metadata line only.  Sets
- * *live when the chosen way still holds an unexpired entry. */
-static inline unsigned int pick_slot(const struct sl_flow_bucket *bk, uint32_t now, int *live)
+ * first (an expired one if any).  Reads the metadata line only.  Sets *state
+ * to what the chosen way holds (SLOT_*). */
+static inline unsigned int pick_slot(const struct sl_flow_bucket *bk, uint32_t now, int *state)
 {
 	unsigned int empty = sig_match(bk, 0);
 	unsigned int best = 0;
 	int32_t best_left;
 
 	if (empty != 0) {
-		*live = 0;
+		*state = SLOT_EMPTY;
 		return (unsigned int)__builtin_ctz(empty);
 	}
 #if SL_FLOW_SSE
@@ -364,7 +379,7 @@ static inline unsigned int pick_slot(const struct sl_flow_bucket *bk, uint32_t n
 		}
 	}
 #endif
-	*live = best_left > 0;
+	*state = SLOT_EXPIRED + (best_left > 0);
 	return best;
 }
 
@@ -372,51 +387,72 @@ void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash, uint32
 {
 	const struct sl_flow_bucket *bk = bucket_of(t, hash);
 	unsigned int m = sig_match(bk, sig_of(hash));
-	int live;
+	int state;
 
 	/* A likely hit: the entry it will read.  A miss: the entry the insert
 	 * that follows will overwrite (for writing). */
 	if (m != 0)
 		rte_prefetch0(&bk->e[__builtin_ctz(m)]);
 	else
-		__builtin_prefetch(&bk->e[pick_slot(bk, now, &live)], 1, 3);
+		__builtin_prefetch(&bk->e[pick_slot(bk, now, &state)], 1, 3);
 }
 
-int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
-		   uint32_t now, uint8_t tcp_flags, uint32_t real_id)
+int sl_flow_peek(const struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
+		 uint32_t now, uint32_t *real_id)
+{
+	const struct sl_flow_bucket *bk = bucket_of(t, hash);
+	int w = find_way(bk, k, sig_of(hash));
+
+	if (w < 0 || !is_live(bk->deadline[w], now))
+		return 0;
+	*real_id = bk->e[w].real_id;
+	return 1;
+}
+
+struct sl_flow_ins sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k,
+				  uint32_t hash, uint32_t now, uint8_t tcp_flags, uint32_t real_id)
 {
 	struct sl_flow_bucket *bk = bucket_of(t, hash);
 	uint32_t sig = sig_of(hash);
 	int w = find_way(bk, k, sig);
-	int live = 0, ret = SL_FLOW_INS_NEW;
+	struct sl_flow_ins r = {.result = SL_FLOW_INS_NEW};
+	int state;
 	uint8_t fl = 0;
 
 	t->stats.inserts++;
 	if (w >= 0) {
 		/* Re-point in place: a second copy of the key would shadow it.
 		 * A live flow keeps its closing state; a dead one starts anew. */
+		r.prev_real = bk->e[w].real_id;
 		if (is_live(bk->deadline[w], now)) {
 			fl = bk->e[w].flags;
-			ret = bk->e[w].real_id == real_id ? SL_FLOW_INS_EXISTED
-							  : SL_FLOW_INS_REPOINTED;
+			r.result =
+			    r.prev_real == real_id ? SL_FLOW_INS_EXISTED : SL_FLOW_INS_REPOINTED;
 		} else {
 			t->stats.expired++;
 		}
 	} else {
-		w = (int)pick_slot(bk, now, &live);
-		if (live) {
-			t->stats.evictions++;
-			ret = SL_FLOW_INS_EVICTED;
-		} else if (bk->sig[w] != 0)
-			t->stats.expired++;
+		w = (int)pick_slot(bk, now, &state);
+		r.prev_real = SL_REAL_NONE;
+		if (state != SLOT_EMPTY) {
+			/* The victim's real, for the caller's flow counts.  This
+			 * loads the entry line that the stores below need
+			 * anyway (with large tables the second prefetch stage
+			 * has asked for it); nothing here waits on the value. */
+			r.prev_real = bk->e[w].real_id;
+			if (state == SLOT_LIVE) {
+				t->stats.evictions++;
+				r.result = SL_FLOW_INS_EVICTED;
+			} else {
+				t->stats.expired++;
+			}
+		}
 		bk->sig[w] = sig;
-		/* Only stores to the entry line: a victim's line is usually
-		 * not cached, and a load would wait for it. */
 		bk->e[w].key = *k;
 	}
 	fl = next_flags(fl, k, tcp_flags);
 	bk->e[w].real_id = real_id;
 	bk->e[w].flags = fl;
 	bk->deadline[w] = deadline_of(t, fl, k, now);
-	return ret;
+	return r;
 }

@@ -20,10 +20,15 @@
 
 #include <stdint.h>
 
+#include "sl_common.h"
 #include "sl_crc.h"
 #include "sl_parse.h"
 
 struct sl_flow_table;
+
+/* Ways per bucket: sl_flow_table_age() frees at most this many entries per
+ * bucket it sweeps. */
+#define SL_FLOW_WAYS 8
 
 /* Idle timeouts in milliseconds. */
 struct sl_flow_timeouts {
@@ -38,7 +43,7 @@ struct sl_flow_stats {
 	uint64_t misses;
 	uint64_t inserts;
 	uint64_t evictions; /* live entry replaced because its bucket was full */
-	uint64_t expired;   /* stale entry found and reused/dropped */
+	uint64_t expired;   /* expired entry reused by an insert or freed by aging */
 };
 
 /* Create a table holding at least `entries` flows (rounded up to a power of
@@ -55,13 +60,22 @@ const struct sl_flow_stats *sl_flow_table_stats(const struct sl_flow_table *t);
 /* Number of live (unexpired at `now`) entries; walks the table: control
  * thread or tests only, never the hot path. */
 uint32_t sl_flow_table_count(const struct sl_flow_table *t, uint32_t now);
+/* Every occupied entry (live or expired but not yet freed): fn(arg, real_id,
+ * deadline) once per entry, in table order.  Walks the whole table: tests
+ * only (the worker's per-real flow counts are checked against it). */
+void sl_flow_table_walk(const struct sl_flow_table *t,
+			void (*fn)(void *arg, uint32_t real_id, uint32_t deadline), void *arg);
 /* Free the expired entries of the next `n_buckets` buckets (a cursor walks the
- * table round-robin) and return how many were freed.  Deadlines are 32-bit ms,
- * so an entry nobody meets for 2^31 ms (24.8 days) after it expired would look
- * live again; the owning worker calls this from its poll loop (a few buckets
- * per loop is plenty) so that every bucket is swept well within that.  Worker
- * only. */
-uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets);
+ * table round-robin) and return how many were freed.  When `freed` is not
+ * NULL it receives the real id of each freed entry (room for
+ * n_buckets * SL_FLOW_WAYS ids, or the whole table's capacity when n_buckets
+ * exceeds its bucket count), so the owner can keep per-real flow counts.
+ * Deadlines are 32-bit ms, so an entry nobody meets for 2^31 ms (24.8 days)
+ * after it expired would look live again; the owning worker calls this from
+ * its poll loop (a few buckets per loop is plenty) so that every bucket is
+ * swept well within that.  Worker only. */
+uint32_t sl_flow_table_age(struct sl_flow_table *t, uint32_t now, uint32_t n_buckets,
+			   uint32_t *freed);
 
 /* Initial CRC register of the flow hash; the hash equals
  * rte_hash_crc(key, 40, SL_FLOW_HASH_SEED). */
@@ -86,8 +100,11 @@ void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash, uint32
 
 /* Look up `k`.  On a hit, refreshes the entry's idle deadline (using
  * tcp_flags: FIN or RST moves a TCP entry to the closing timeout for good),
- * stores the real id in *real_id and returns 1.  Returns 0 on a miss (an
- * expired entry is a miss).  Worker only. */
+ * stores the real id in *real_id and returns 1.  Returns 0 on a miss.  An
+ * expired entry is a miss but stays where it is (still occupied, still
+ * naming its real) until an insert reuses it or sl_flow_table_age() frees
+ * it: the table changes what entries point at only where it reports it.
+ * Worker only. */
 int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
 		   uint32_t now, uint8_t tcp_flags, uint32_t *real_id);
 
@@ -97,10 +114,29 @@ int sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_
 #define SL_FLOW_INS_EXISTED   2 /* the key was there and live, with this real id: refreshed */
 #define SL_FLOW_INS_REPOINTED 3 /* the key was there and live, with another real id */
 
+/* Like sl_flow_lookup, but changes nothing (no refresh, no statistics):
+ * returns 1 and the real id when a live entry for `k` exists.  Worker only
+ * (the bounded-load path uses it to spot a flow inserted earlier in the same
+ * burst). */
+int sl_flow_peek(const struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
+		 uint32_t now, uint32_t *real_id);
+
+/* What sl_flow_insert did.  Returned by value: 8 bytes come back in one
+ * register, where a seventh (pointer) argument would go through the stack and
+ * the result through memory (callgrind, new_v4_1k: 11 instructions per new
+ * flow more). */
+struct sl_flow_ins {
+	/* The real id the slot named before: the evicted, re-pointed or expired
+	 * entry's (real_id itself when SL_FLOW_INS_EXISTED), or SL_REAL_NONE
+	 * when the slot was free.  The caller moves its per-real flow count
+	 * from prev_real to real_id. */
+	uint32_t prev_real;
+	int result; /* SL_FLOW_INS_* */
+};
+
 /* Insert `k` -> real_id (or re-point an existing entry for `k`).  Never fails:
- * a full bucket gives up its entry closest to expiry.  Returns one of
- * SL_FLOW_INS_*.  Worker only. */
-int sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
-		   uint32_t now, uint8_t tcp_flags, uint32_t real_id);
+ * a full bucket gives up its entry closest to expiry.  Worker only. */
+struct sl_flow_ins sl_flow_insert(struct sl_flow_table *t, const struct sl_flow_key *k,
+				  uint32_t hash, uint32_t now, uint8_t tcp_flags, uint32_t real_id);
 
 #endif /* SL_FLOW_H */

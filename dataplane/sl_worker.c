@@ -19,15 +19,21 @@
 
 #include "sl_encap.h"
 #include "sl_flow.h"
+#include "sl_maglev.h"
 #include "sl_parse.h"
 #include "sl_worker.h"
 
+/* Flow-table buckets the poll loop sweeps every 64 polls. */
+#define SL_AGE_BUCKETS 8
+
 /* What stage 4 of sl_worker_process does with a packet. */
 enum {
-	SL_TODO_NONE = 0, /* dealt with already (dropped, to the kernel, ICMP) */
-	SL_TODO_FORWARD,  /* forward to handle[i] */
-	SL_TODO_NEW,	  /* new flow, or one whose backend is gone: take the Maglev
-			   * slot's backend, insert */
+	SL_TODO_NONE = 0,    /* dealt with already (dropped, to the kernel, ICMP) */
+	SL_TODO_FORWARD,     /* forward to handle[i] */
+	SL_TODO_NEW,	     /* new flow, or one whose backend is gone: take the Maglev
+			      * slot's backend, insert */
+	SL_TODO_NEW_BOUNDED, /* the same, for a VIP with bounded load: walk the
+			      * slot's order past reals at their cap */
 };
 
 static inline void drop(struct sl_worker *w, struct rte_mbuf *m, enum sl_verdict v)
@@ -132,59 +138,171 @@ static inline bool unicast_source(const struct sl_flow_key *k)
 	return k->src[0] != 0xff && !(memcmp(k->src, zero, sizeof(zero)) == 0 && k->src[15] <= 1);
 }
 
-/* Reply "too big" to the sender (rate-limited), or count why not. */
-static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_port,
-		    struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t now)
+/* May this packet be answered with an ICMP error at all?  Never an ICMP
+ * error (a steered frag-needed / packet-too-big): answering one could loop
+ * between two boxes (RFC 1122 3.2.2, RFC 4443 2.4(e)).  Nor a packet from a
+ * multicast, broadcast or unspecified source, nor one sent to a link-layer
+ * multicast or broadcast address (same RFCs). */
+static inline bool may_answer(const struct rte_mbuf *m, const struct sl_pkt_meta *pm)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct rte_ether_hdr *eth;
-	struct rte_mbuf *reply;
-	uint16_t l2 = pm->l3_off, len, avail;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	return !(pm->flags & SL_PKT_ICMP_ERR) && unicast_source(&pm->key) &&
+	       !rte_is_multicast_ether_addr(&eth->dst_addr);
+}
+
+/* The ICMP reply token bucket (icmp.rate_limit per second and worker, bursts
+ * of 0.1 s), shared by too-big and unreachable replies: refill for the time
+ * since the last reply and say whether a token is there.  icmp_reply takes
+ * it. */
+static bool icmp_token(struct sl_worker *w, uint32_t now)
+{
 	uint64_t burst = (uint64_t)w->icmp_rate * 100; /* 0.1 s worth, in milli-tokens */
 
-	if (!(pm->flags & SL_PKT_DF) || (pm->flags & SL_PKT_ICMP_ERR) ||
-	    !unicast_source(&pm->key)) {
-		/* IPv4 without DF: we do not fragment (the backend would have
-		 * to reassemble inner fragments); nothing useful to answer.
-		 * An ICMP error (a steered frag-needed / packet-too-big) is
-		 * never answered with another one (RFC 1122 3.2.2, RFC 4443
-		 * 2.4(e)): that could loop between two boxes.  Nor is a packet
-		 * from a multicast, broadcast or unspecified source. */
-		drop(w, m, SL_V_TOO_BIG);
-		return;
-	}
 	w->icmp_tokens += (uint64_t)(uint32_t)(now - w->icmp_last_ms) * w->icmp_rate;
 	w->icmp_last_ms = now;
 	if (w->icmp_tokens > burst + 1000)
 		w->icmp_tokens = burst + 1000;
-	if (w->icmp_tokens < 1000) {
-		drop(w, m, SL_V_ICMP_RATELIMIT);
-		return;
-	}
+	return w->icmp_tokens >= 1000;
+}
+
+/* Build an ICMP error about m, "too big" advertising `mtu` when mtu != 0,
+ * else "port unreachable", from the VIP back to the sender, and queue it out
+ * of the port m came in on, with the same VLAN tag if any; takes a token.
+ * Returns 1 when queued, 0 without an mbuf, -1 when the builder refused (m
+ * is left alone either way). */
+static int icmp_reply(struct sl_worker *w, uint16_t in_port, const struct rte_mbuf *m,
+		      const struct sl_pkt_meta *pm, uint16_t mtu)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *reply;
+	uint16_t l2 = pm->l3_off, len, avail, cap;
+	uint8_t *out;
+
 	reply = rte_pktmbuf_alloc(w->pool);
-	if (unlikely(reply == NULL)) {
-		drop(w, m, SL_V_ICMP_RATELIMIT);
-		return;
-	}
+	if (unlikely(reply == NULL))
+		return 0;
 	avail = (uint16_t)RTE_MIN((uint32_t)pm->ip_len, (uint32_t)(m->data_len - l2));
 	eth = rte_pktmbuf_mtod(reply, struct rte_ether_hdr *);
-	len = sl_icmp_too_big(pm->key.family, pm->key.dst, frame + l2, avail, r->max_inner,
-			      (uint8_t *)eth + l2, (uint16_t)(rte_pktmbuf_tailroom(reply) - l2));
+	out = (uint8_t *)eth + l2;
+	cap = (uint16_t)(rte_pktmbuf_tailroom(reply) - l2);
+	len = mtu != 0
+		  ? sl_icmp_too_big(pm->key.family, pm->key.dst, frame + l2, avail, mtu, out, cap)
+		  : sl_icmp_unreach(pm->key.family, pm->key.dst, frame + l2, avail, out, cap);
 	if (unlikely(len == 0)) {
 		rte_pktmbuf_free(reply);
-		drop(w, m, SL_V_TOO_BIG);
-		return;
+		return -1;
 	}
-	/* Back where it came from, with the same VLAN tag if any. */
 	memcpy(eth, frame, l2);
 	rte_ether_addr_copy(&((const struct rte_ether_hdr *)frame)->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&w->port_mac[in_port], &eth->src_addr);
 	reply->data_len = (uint16_t)(l2 + len);
 	reply->pkt_len = reply->data_len;
 	w->icmp_tokens -= 1000;
-	w->stats->icmp_sent++;
 	queue_tx(w, in_port, reply);
+	return 1;
+}
+
+/* Reply "too big" to the sender (rate-limited), or count why not. */
+static void too_big(struct sl_worker *w, const struct sl_real *r, uint16_t in_port,
+		    struct rte_mbuf *m, const struct sl_pkt_meta *pm, uint32_t now)
+{
+	int rc;
+
+	/* IPv4 without DF: we do not fragment (the backend would have to
+	 * reassemble inner fragments); nothing useful to answer. */
+	if (!(pm->flags & SL_PKT_DF) || !may_answer(m, pm)) {
+		drop(w, m, SL_V_TOO_BIG);
+		return;
+	}
+	if (!icmp_token(w, now)) {
+		drop(w, m, SL_V_ICMP_RATELIMIT);
+		return;
+	}
+	rc = icmp_reply(w, in_port, m, pm, r->max_inner);
+	if (unlikely(rc == 0)) {
+		drop(w, m, SL_V_ICMP_RATELIMIT);
+		return;
+	}
+	if (rc > 0)
+		w->stats->icmp_sent++;
 	drop(w, m, SL_V_TOO_BIG);
+}
+
+/* A new flow for a VIP with nothing usable in its slot: dropped and counted
+ * (no_backend); with SL_VIP_UNREACHABLE the sender is also told "port
+ * unreachable" (rate-limited, sl_encap.h says why that code), so clients fail
+ * at once instead of retrying into a black hole. */
+static __rte_noinline void no_backend(struct sl_worker *w, const struct sl_vip *vip,
+				      uint16_t in_port, struct rte_mbuf *m,
+				      const struct sl_pkt_meta *pm, uint32_t now)
+{
+	if ((vip->flags & SL_VIP_UNREACHABLE) && may_answer(m, pm)) {
+		if (icmp_token(w, now) && icmp_reply(w, in_port, m, pm, 0) > 0)
+			w->stats->unreach_sent++;
+		else
+			w->stats->unreach_limited++;
+	}
+	drop(w, m, SL_V_NO_BACKEND);
+}
+
+/* Bounded-load cap: how many of the VIP's first n + 1 new flows of the
+ * window a real with `share` (16.16) may take, rounded up, so a real with any
+ * share may take the window's first flow.  64-bit: no overflow for any n. */
+static inline uint64_t bl_cap(uint32_t n, uint32_t share)
+{
+	return (((uint64_t)n + 1) * share + 0xffff) >> 16;
+}
+
+/* Bounded load (consistent hashing with bounded loads, Mirrokni, Thorup and
+ * Zadimoghaddam 2016), per worker and window: the new flow of Maglev slot
+ * `slot` takes the first real of the slot's order (owner, then fallbacks)
+ * that has had fewer new flows in this window than its cap,
+ * ceil((VIP's new flows in the window so far + 1) * bl_share); when all are
+ * at their cap, the owner (counted as an overflow).  Counts are the worker's
+ * own (plain, single writer), reset lazily by window number.  Returns the
+ * chosen handle; `slot` holds a usable handle.  Worker. */
+static __rte_noinline uint32_t bl_pick(struct sl_worker *w, const struct sl_snapshot *snap,
+				       uint16_t vid, const uint32_t *slot, uint32_t now)
+{
+	const struct sl_vip *vip = &snap->vips[vid];
+	struct sl_bl_count *vc = &w->bl->vip[vid], *rc;
+	const uint32_t *ord;
+	uint32_t win, n, h = *slot;
+
+	if (unlikely(vip->order == NULL))
+		return h; /* flag without orders: plain Maglev */
+	ord = vip->order + (size_t)(slot - vip->table) * SL_MAGLEV_LAYERS;
+	win = vip->bl_window_ms != 0 ? now / vip->bl_window_ms : now;
+	if (vc->window != win) {
+		vc->window = win;
+		vc->count = 0;
+	}
+	n = vc->count++;
+	for (unsigned k = 0; k < SL_MAGLEV_LAYERS; k++) {
+		uint32_t c, rid, cand = ord[k];
+
+		if (cand == SL_REAL_NONE || SL_REAL_ID(cand) >= snap->nb_real_slots)
+			continue;
+		rid = SL_REAL_ID(cand);
+		rc = &w->bl->real[rid];
+		c = rc->window == win ? rc->count : 0;
+		if (c < bl_cap(n, snap->reals[rid].bl_share)) {
+			rc->window = win;
+			rc->count = c + 1;
+			if (k != 0)
+				w->stats->vip_bl_spill[vid]++;
+			return cand;
+		}
+	}
+	/* Everyone at the cap (the cap grows with every new flow, so this is
+	 * transient): the owner takes it, as without bounded load. */
+	rc = &w->bl->real[SL_REAL_ID(h)];
+	rc->count = rc->window == win ? rc->count + 1 : 1;
+	rc->window = win;
+	w->stats->bl_overflow++;
+	return h;
 }
 
 /* Replace the L2 header (and any Ethernet padding) with the real's prebuilt
@@ -220,7 +338,7 @@ static inline bool forward(struct sl_worker *w, const struct sl_snapshot *snap, 
 {
 	uint32_t rid = SL_REAL_ID(h);
 	const struct sl_real *r = &snap->reals[rid];
-	struct sl_counter3 *rc = &w->stats->real[rid];
+	struct sl_real_counters *rc = &w->stats->real[rid];
 	int rc_encap;
 
 	if (unlikely(pm->ip_len > r->max_inner)) {
@@ -246,6 +364,53 @@ static inline bool real_live(const struct sl_snapshot *snap, uint32_t h)
 
 	return rid < snap->nb_real_slots && snap->reals[rid].incarnation == SL_REAL_INC(h) &&
 	       (snap->reals[rid].flags & SL_REAL_LIVE);
+}
+
+/* Remember the new flow of pm -> h (VIP vid) and count it: the entry now
+ * names h instead of what its slot named before (the evicted, expired or
+ * re-pointed entry's real, h itself, or nothing), so the flow count moves.
+ * Worker. */
+static inline void remember(struct sl_worker *w, const struct sl_pkt_meta *pm, uint32_t hash,
+			    uint16_t vid, uint32_t h, uint32_t now)
+{
+	struct sl_flow_ins r = sl_flow_insert(w->ft, &pm->key, hash, now, pm->tcp_flags, h);
+	struct sl_real_counters *rc = &w->stats->real[SL_REAL_ID(h)];
+
+	rc->flows++;
+	if (r.prev_real != SL_REAL_NONE)
+		w->stats->real[SL_REAL_ID(r.prev_real)].flows--;
+	/* A flow seen twice in one burst was inserted by its first packet:
+	 * the second finds it already pointing here and is no new flow.  A
+	 * flow re-pinned off a vanished backend is a new flow for its new one
+	 * (the insert re-points it). */
+	if (r.result != SL_FLOW_INS_EXISTED) {
+		rc->new_flows++;
+		w->stats->vip_new_flows[vid]++;
+	}
+}
+
+/* Stage 3 for a new flow of a VIP with bounded load (out of line, in a pass
+ * of its own: plain VIPs pay only stage 2's flag test).  Returns the handle to forward
+ * to, or SL_REAL_NONE when the packet was dropped (no backend).  A flow's
+ * second packet in the same burst takes the choice its first one made: the
+ * choice depends on counts that this burst moves, so choosing again could
+ * split the flow (the plain path gets this from its table slot being the
+ * same).  Worker. */
+static __rte_noinline uint32_t new_flow_bounded(struct sl_worker *w, const struct sl_snapshot *snap,
+						uint16_t in_port, struct rte_mbuf *m,
+						const struct sl_pkt_meta *pm, uint32_t hash,
+						uint16_t vid, const uint32_t *slot, uint32_t now)
+{
+	uint32_t h = *slot;
+
+	if (unlikely(h == SL_REAL_NONE)) {
+		no_backend(w, &snap->vips[vid], in_port, m, pm, now);
+		return SL_REAL_NONE;
+	}
+	if (!sl_flow_peek(w->ft, &pm->key, hash, now, &h) || !real_live(snap, h))
+		h = bl_pick(w, snap, vid, slot, now);
+	remember(w, pm, hash, vid, h, now);
+	return h;
 }
 
 /* An ICMP frag-needed / packet-too-big about a VIP flow: the parser gave us
@@ -287,7 +452,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 	uint16_t vip_of[SL_BURST]; /* stage 2 -> 3: VIP id of a new flow */
 	uint8_t verdict[SL_BURST];
 	uint8_t todo[SL_BURST];
-	uint16_t base, i, cnt;
+	uint16_t base, i, cnt, nb_bounded = 0;
 
 	w->stats->rx += n;
 	for (base = 0; base < n; base += SL_BURST) {
@@ -330,6 +495,7 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		for (i = 0; i < cnt; i++) {
 			struct rte_mbuf *m = b[i];
 			const struct sl_pkt_meta *pm = &meta[i];
+			const struct sl_vip *vip;
 			uint32_t h;
 			int vid;
 
@@ -370,39 +536,59 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 				not_for_us(w, m, SL_V_NO_VIP);
 				continue;
 			}
+			vip = &snap->vips[vid];
 			vip_of[i] = (uint16_t)vid;
-			slot[i] = maglev_slot(&snap->vips[vid], &pm->key);
+			slot[i] = maglev_slot(vip, &pm->key);
 			rte_prefetch0(slot[i]);
 			todo[i] = SL_TODO_NEW;
+			if (unlikely(vip->flags & SL_VIP_BOUNDED)) {
+				todo[i] = SL_TODO_NEW_BOUNDED;
+				nb_bounded++;
+				if (vip->order != NULL)
+					rte_prefetch0(&vip->order[(size_t)(slot[i] - vip->table) *
+								  SL_MAGLEV_LAYERS]);
+			}
 		}
 
 		/* Stage 3: new flows take their Maglev slot's backend and are
 		 * remembered. */
 		for (i = 0; i < cnt; i++) {
 			uint32_t h;
-			int ins;
 
 			if (likely(todo[i] != SL_TODO_NEW))
 				continue;
 			h = *slot[i];
 			if (unlikely(h == SL_REAL_NONE)) {
-				drop(w, b[i], SL_V_NO_BACKEND);
+				no_backend(w, &snap->vips[vip_of[i]], in_port, b[i], &meta[i], now);
 				todo[i] = SL_TODO_NONE;
 				continue;
 			}
-			ins =
-			    sl_flow_insert(w->ft, &meta[i].key, hash[i], now, meta[i].tcp_flags, h);
-			/* A flow seen twice in one burst was inserted by its first
-			 * packet: the second finds it already pointing here and is
-			 * no new flow.  A flow re-pinned off a vanished backend is
-			 * a new flow for its new one (the insert re-points it). */
-			if (ins != SL_FLOW_INS_EXISTED) {
-				w->stats->real[SL_REAL_ID(h)].new_flows++;
-				w->stats->vip_new_flows[vip_of[i]]++;
-			}
+			remember(w, &meta[i], hash[i], vip_of[i], h, now);
 			handle[i] = h;
 			todo[i] = SL_TODO_FORWARD;
 			prefetch_real(w, snap, h);
+		}
+		/* Stage 3b: new flows of VIPs with bounded load, in a pass of
+		 * their own so that the loop above costs plain VIPs nothing
+		 * more.  (Inserting them after the others changes nothing: two
+		 * packets of one flow are always for the same VIP.) */
+		if (unlikely(nb_bounded != 0)) {
+			for (i = 0; i < cnt; i++) {
+				uint32_t h;
+
+				if (todo[i] != SL_TODO_NEW_BOUNDED)
+					continue;
+				h = new_flow_bounded(w, snap, in_port, b[i], &meta[i], hash[i],
+						     vip_of[i], slot[i], now);
+				if (h == SL_REAL_NONE) {
+					todo[i] = SL_TODO_NONE;
+					continue;
+				}
+				handle[i] = h;
+				todo[i] = SL_TODO_FORWARD;
+				prefetch_real(w, snap, h);
+			}
+			nb_bounded = 0;
 		}
 
 		/* Stage 4: encapsulate and queue, with every backend record and
@@ -410,6 +596,22 @@ void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint
 		for (i = 0; i < cnt; i++)
 			if (todo[i] == SL_TODO_FORWARD)
 				forward(w, snap, in_port, b[i], &meta[i], handle[i], hash[i], now);
+	}
+}
+
+void sl_worker_age(struct sl_worker *w, uint32_t now, uint32_t n_buckets)
+{
+	uint32_t freed[SL_AGE_BUCKETS * SL_FLOW_WAYS];
+
+	n_buckets = RTE_MIN(n_buckets, sl_flow_table_capacity(w->ft) / SL_FLOW_WAYS);
+	/* Every freed entry stops counting for its real. */
+	while (n_buckets > 0) {
+		uint32_t nb = RTE_MIN(n_buckets, (uint32_t)SL_AGE_BUCKETS);
+		uint32_t n = sl_flow_table_age(w->ft, now, nb, freed);
+
+		for (uint32_t i = 0; i < n; i++)
+			w->stats->real[SL_REAL_ID(freed[i])].flows--;
+		n_buckets -= nb;
 	}
 }
 
@@ -482,7 +684,7 @@ unsigned sl_worker_poll(struct sl_worker *w)
 	 * deadlines, an expired entry must be cleared within 24 days or it
 	 * would look live again (sl_flow_table_age). */
 	if ((w->stats->polls & 63) == 0)
-		sl_flow_table_age(w->ft, now_ms(w, rte_rdtsc()), 8);
+		sl_worker_age(w, now_ms(w, rte_rdtsc()), SL_AGE_BUCKETS);
 	/* The snapshot pointer loaded above is not used past this point. */
 	rte_rcu_qsbr_quiescent(w->qsbr, w->id);
 	return total;
@@ -515,8 +717,11 @@ struct sl_worker *sl_worker_create(unsigned id, int socket, uint32_t flow_entrie
 	w->tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
 	w->ms_div = rte_reciprocal_value_u64(w->tsc_per_ms);
 	w->stats = rte_zmalloc_socket("sl_stats", sizeof(*w->stats), RTE_CACHE_LINE_SIZE, socket);
+	/* Zeroed counts of window 0: correct for window 0, stale (and so
+	 * read as 0) for any other. */
+	w->bl = rte_zmalloc_socket("sl_bl", sizeof(*w->bl), RTE_CACHE_LINE_SIZE, socket);
 	w->ft = sl_flow_table_create(flow_entries, socket, to);
-	if (w->stats == NULL || w->ft == NULL) {
+	if (w->stats == NULL || w->bl == NULL || w->ft == NULL) {
 		sl_worker_free(w);
 		return NULL;
 	}
@@ -531,6 +736,7 @@ void sl_worker_free(struct sl_worker *w)
 	if (w == NULL)
 		return;
 	sl_flow_table_free(w->ft);
+	rte_free(w->bl);
 	rte_free(w->stats);
 	rte_free(w);
 }

@@ -27,11 +27,31 @@ struct rte_rcu_qsbr;
  * second prefetch stage (sl_flow_prefetch_entry). */
 #define SL_PREFETCH_ENTRIES_MIN 32768
 
+/* Three event counters, as the control thread's summaries add them up
+ * (control/sl_stats.c); the workers count per real in struct
+ * sl_real_counters. */
 struct sl_counter3 {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t new_flows;
 };
+
+/* Per real id, per worker.  Single writer (the worker), plain stores; the
+ * control thread reads them with plain loads and sums over workers. */
+struct sl_real_counters {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t new_flows;
+	/* Occupied entries of this worker's flow table that name this real id
+	 * (any incarnation, expired-but-not-yet-swept entries included): goes
+	 * up when an entry starts pointing at the real (insert, eviction,
+	 * re-point), down when one stops (its slot evicted, re-pointed, reused
+	 * after expiry, or freed by the sweep).  Summed over workers, it is the
+	 * real's flow count: "drained", flows per backend, and how many flows a
+	 * change would move are computed from it, never by walking a table. */
+	uint64_t flows;
+};
+_Static_assert(sizeof(struct sl_real_counters) == 32, "two per cache line, never straddling");
 
 /* Per-worker counters.  Written by the owning worker only, with plain stores
  * (single writer: no atomics); the control thread and the exit summary read
@@ -43,6 +63,15 @@ struct sl_worker_stats {
 	uint64_t from_kernel;  /* packets from the kernel port sent out */
 	uint64_t icmp_sent;    /* frag-needed / packet-too-big replies sent */
 	uint64_t icmp_steered; /* ICMP errors forwarded to a flow's backend */
+	/* ICMP port unreachable replies to new flows of a VIP with no backend
+	 * and SL_VIP_UNREACHABLE: sent, and not sent because of the rate limit
+	 * (or no mbuf).  Either way the packet is also counted in
+	 * drops[SL_V_NO_BACKEND]. */
+	uint64_t unreach_sent;
+	uint64_t unreach_limited;
+	/* Bounded load: new flows that found every real of their slot's order
+	 * at its cap and went to the slot's owner anyway. */
+	uint64_t bl_overflow;
 	uint64_t drops[SL_V_MAX];
 	uint64_t polls;	      /* poll loop iterations */
 	uint64_t busy_polls;  /* iterations that received at least one packet */
@@ -51,8 +80,28 @@ struct sl_worker_stats {
 	uint64_t generation;  /* snapshot generation used by the last poll */
 	/* Per real (indexed by real id): a VIP's packets and bytes are the sum
 	 * over its reals, done by whoever reads them, not per packet here. */
-	struct sl_counter3 real[SL_REAL_IDS];
+	struct sl_real_counters real[SL_REAL_IDS];
 	uint64_t vip_new_flows[SL_VIP_IDS]; /* indexed by VIP id */
+	/* Bounded load, per VIP id: new flows that went to a fallback of their
+	 * slot's order because the reals before it were at their cap. */
+	uint64_t vip_bl_spill[SL_VIP_IDS];
+};
+
+/* Bounded load: a count of new flows in one window.  `window` is the window
+ * number (worker ms clock / the VIP's bl_window_ms) the count belongs to; a
+ * count whose window is not the current one reads as 0 and is restarted on
+ * the next new flow, so nothing ever resets the arrays. */
+struct sl_bl_count {
+	uint32_t window;
+	uint32_t count;
+};
+
+/* Per worker, written and read by the owning worker only (no atomics, no
+ * sharing: each worker caps its own share of the new flows, see
+ * docs/ARCHITECTURE.md). */
+struct sl_bl_state {
+	struct sl_bl_count vip[SL_VIP_IDS];   /* the VIP's new flows in the window */
+	struct sl_bl_count real[SL_REAL_IDS]; /* the real's new flows in the window */
 };
 
 /* Where a worker sends packets: one TX buffer per port. */
@@ -79,13 +128,14 @@ struct sl_worker {
 	    *stop; /* signal handler or main thread: sets (relaxed); dataplane: relaxed loads */
 	uint64_t tsc_per_ms;		  /* set by sl_worker_create */
 	struct rte_reciprocal_u64 ms_div; /* divides by tsc_per_ms */
-	uint32_t icmp_rate;		  /* too-big replies per second */
+	uint32_t icmp_rate;		  /* ICMP replies (too-big, unreachable) per second */
 
 	/* dataplane: rw; control: reads stats only */
 	struct sl_flow_table *ft;
 	bool prefetch_entries; /* second prefetch stage: only for tables beyond L2 */
 	struct sl_worker_stats *stats;
-	uint64_t icmp_tokens; /* token bucket, scaled by 1000 */
+	struct sl_bl_state *bl; /* bounded-load window counts */
+	uint64_t icmp_tokens;	/* token bucket, scaled by 1000 (too-big and unreachable) */
 	uint32_t icmp_last_ms;
 	uint32_t tx_pending;		  /* bit p: tx[p] holds packets */
 	struct sl_txbuf tx[SL_MAX_PORTS]; /* indexed by port id */
@@ -105,6 +155,12 @@ void sl_worker_free(struct sl_worker *w);
  * the fuzzer and the benchmark call it directly.  Worker lcore. */
 void sl_worker_process(struct sl_worker *w, const struct sl_snapshot *snap, uint16_t in_port,
 		       struct rte_mbuf **pkts, uint16_t n, uint32_t now_ms);
+
+/* Sweep the next `n_buckets` buckets of the flow table at `now_ms`, freeing
+ * expired entries and taking them off their reals' flow counts.  The poll
+ * loop calls it (8 buckets every 64 polls); tests call it with an injected
+ * clock.  Worker lcore. */
+void sl_worker_age(struct sl_worker *w, uint32_t now_ms, uint32_t n_buckets);
 
 /* Transmit everything queued in w->tx[]; packets the NIC refuses are freed
  * and counted as SL_V_TX_FULL. */

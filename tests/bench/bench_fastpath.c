@@ -18,7 +18,9 @@
  * Cases (see `cases` below): established flows (table warmed, sized 2x the
  * flows, every timed packet a hit) and new flows (every packet a miss into a
  * full table, so every insert evicts), at 1K and 1M concurrent flows, IPv4
- * and IPv6, 1 VIP x 10 backends and 100 VIPs x 1000 backends.  Every packet
+ * and IPv6, 1 VIP x 10 backends and 100 VIPs x 1000 backends, and new flows
+ * of a VIP with bounded load (*_bl: the snapshot gets fallback orders and
+ * shares by hand, as the control thread would fill them).  Every packet
  * must be forwarded: any drop, or a hit/miss/eviction count other than the
  * case promises, stops the benchmark with an error.
  *
@@ -58,6 +60,7 @@
 #include "sl_config.h"
 #include "sl_ctrl.h"
 #include "sl_flow.h"
+#include "sl_maglev.h"
 #include "sl_parse.h"
 #include "sl_worker.h"
 
@@ -89,22 +92,24 @@ struct bcase {
 	uint32_t flows; /* EST: concurrent flows; NEW: table entries (kept full) */
 	uint32_t nb_vips;
 	uint32_t nb_backends; /* per VIP */
+	bool bounded;	      /* bounded load on every VIP (c = 1.25, see bl_setup) */
 };
 
 static const struct bcase cases[] = {
-    {"est_v4_1k", SL_AF_INET, EST, 1000, 1, 10},
-    {"est_v4_1m", SL_AF_INET, EST, 1000000, 1, 10},
-    {"est_v6_1k", SL_AF_INET6, EST, 1000, 1, 10},
-    {"est_v6_1m", SL_AF_INET6, EST, 1000000, 1, 10},
-    {"new_v4_1k", SL_AF_INET, NEW, 1u << 10, 1, 10},
-    {"new_v4_1m", SL_AF_INET, NEW, 1u << 20, 1, 10},
-    {"new_v6_1k", SL_AF_INET6, NEW, 1u << 10, 1, 10},
-    {"new_v6_1m", SL_AF_INET6, NEW, 1u << 20, 1, 10},
-    {"est_v4_1k_100vip_1000be", SL_AF_INET, EST, 1000, 100, 1000},
-    {"est_v4_1m_100vip_1000be", SL_AF_INET, EST, 1000000, 100, 1000},
-    {"new_v4_1m_100vip_1000be", SL_AF_INET, NEW, 1u << 20, 100, 1000},
-    {"est_v6_1m_100vip_1000be", SL_AF_INET6, EST, 1000000, 100, 1000},
-    {"new_v6_1m_100vip_1000be", SL_AF_INET6, NEW, 1u << 20, 100, 1000},
+    {"est_v4_1k", SL_AF_INET, EST, 1000, 1, 10, false},
+    {"est_v4_1m", SL_AF_INET, EST, 1000000, 1, 10, false},
+    {"est_v6_1k", SL_AF_INET6, EST, 1000, 1, 10, false},
+    {"est_v6_1m", SL_AF_INET6, EST, 1000000, 1, 10, false},
+    {"new_v4_1k", SL_AF_INET, NEW, 1u << 10, 1, 10, false},
+    {"new_v4_1k_bl", SL_AF_INET, NEW, 1u << 10, 1, 10, true},
+    {"new_v4_1m", SL_AF_INET, NEW, 1u << 20, 1, 10, false},
+    {"new_v6_1k", SL_AF_INET6, NEW, 1u << 10, 1, 10, false},
+    {"new_v6_1m", SL_AF_INET6, NEW, 1u << 20, 1, 10, false},
+    {"est_v4_1k_100vip_1000be", SL_AF_INET, EST, 1000, 100, 1000, false},
+    {"est_v4_1m_100vip_1000be", SL_AF_INET, EST, 1000000, 100, 1000, false},
+    {"new_v4_1m_100vip_1000be", SL_AF_INET, NEW, 1u << 20, 100, 1000, false},
+    {"est_v6_1m_100vip_1000be", SL_AF_INET6, EST, 1000000, 100, 1000, false},
+    {"new_v6_1m_100vip_1000be", SL_AF_INET6, NEW, 1u << 20, 100, 1000, false},
 };
 #define NB_CASES RTE_DIM(cases)
 
@@ -475,6 +480,66 @@ static void fill_table(struct harness *h, struct sl_worker *w, const struct sl_s
 	die("flow table of %u entries did not fill", cap);
 }
 
+/* Bounded load on every VIP of s, as the control thread would set it up
+ * (weights are equal): each slot's order is its owner, then the next three
+ * reals of the VIP in id order (cyclically); share 1.25 / backends; a 1 s
+ * window (the harness clock advances 1 ms every 2^NOW_SHIFT bursts, so a
+ * run stays within a window or two).  Returns the order arrays (one per VIP
+ * id, NULL where absent) for bl_teardown. */
+static uint32_t **bl_setup(struct sl_snapshot *s)
+{
+	uint32_t **orders = calloc(s->nb_vip_slots, sizeof(*orders));
+	uint32_t *h = calloc(s->nb_real_slots, sizeof(*h));
+
+	if (orders == NULL || h == NULL)
+		die("no memory for bounded-load orders");
+	for (uint32_t v = 0; v < s->nb_vip_slots; v++) {
+		struct sl_vip *vip = &s->vips[v];
+		uint32_t n = 0;
+
+		if (!vip->present)
+			continue;
+		for (uint32_t rid = 0; rid < s->nb_real_slots; rid++)
+			if (s->reals[rid].vip_id == v && (s->reals[rid].flags & SL_REAL_LIVE))
+				h[n++] = SL_REAL_HANDLE(rid, s->reals[rid].incarnation);
+		orders[v] = malloc((size_t)vip->table_size * SL_MAGLEV_LAYERS * sizeof(uint32_t));
+		if (orders[v] == NULL || n == 0)
+			die("no memory for bounded-load orders");
+		for (uint32_t rid = 0; rid < s->nb_real_slots; rid++)
+			if (s->reals[rid].vip_id == v && (s->reals[rid].flags & SL_REAL_LIVE))
+				s->reals[rid].bl_share = (uint32_t)(1.25 * 65536 / n);
+		for (uint32_t j = 0; j < vip->table_size; j++) {
+			uint32_t *o = &orders[v][(size_t)j * SL_MAGLEV_LAYERS], at = 0;
+
+			for (uint32_t i = 0; i < n; i++)
+				if (h[i] == vip->table[j])
+					at = i;
+			for (uint32_t k = 0; k < SL_MAGLEV_LAYERS; k++)
+				o[k] = k < n ? h[(at + k) % n] : SL_REAL_NONE;
+		}
+		vip->order = orders[v];
+		vip->bl_window_ms = 1000;
+		vip->flags |= SL_VIP_BOUNDED;
+	}
+	free(h);
+	return orders;
+}
+
+/* Undo bl_setup before the snapshot is freed: the orders are ours. */
+static void bl_teardown(struct sl_snapshot *s, uint32_t **orders)
+{
+	if (orders == NULL)
+		return;
+	for (uint32_t v = 0; v < s->nb_vip_slots; v++) {
+		if (orders[v] == NULL)
+			continue;
+		s->vips[v].order = NULL;
+		s->vips[v].flags &= (uint8_t)~SL_VIP_BOUNDED;
+		free(orders[v]);
+	}
+	free(orders);
+}
+
 static void run_case(const struct bcase *c, struct rte_mempool *mp, struct result *res)
 {
 	static struct harness h;
@@ -482,7 +547,7 @@ static void run_case(const struct bcase *c, struct rte_mempool *mp, struct resul
 	struct sl_config *cfg = make_config(c, vip_addr);
 	uint32_t entries = c->mode == EST ? 2 * c->flows : c->flows;
 	struct sl_worker *w = sl_worker_create(0, (int)rte_socket_id(), entries, &timeouts);
-	uint32_t *sel = NULL;
+	uint32_t *sel = NULL, **orders = NULL;
 	struct sl_ctrl ctrl;
 	const struct sl_snapshot *snap;
 	const struct sl_flow_stats *fs;
@@ -503,6 +568,8 @@ static void run_case(const struct bcase *c, struct rte_mempool *mp, struct resul
 	if (rc < 0)
 		die("sl_ctrl_apply: %s", strerror(-rc));
 	snap = ctrl.snap;
+	if (c->bounded)
+		orders = bl_setup(ctrl.snap);
 
 	memset(&h, 0, sizeof(h));
 	h.family = c->family;
@@ -574,6 +641,7 @@ static void run_case(const struct bcase *c, struct rte_mempool *mp, struct resul
 
 	rte_pktmbuf_free_bulk(h.ring, RING_SIZE);
 	free(sel);
+	bl_teardown(ctrl.snap, orders);
 	sl_ctrl_fini(&ctrl);
 	sl_worker_free(w);
 	free_config(cfg);

@@ -172,7 +172,8 @@ static void run_miss_insert(struct sl_flow_table *t, uint32_t *now, struct run_r
 
 		for (unsigned int i = 0; i < BURST; i++)
 			evicted +=
-			    (uint64_t)sl_flow_insert(t, &burst[i], hash[i], *now, ACK, done + i);
+			    (uint64_t)sl_flow_insert(t, &burst[i], hash[i], *now, ACK, done + i)
+				.result;
 		uint64_t t3 = rte_rdtsc();
 
 		cyc[PH_HASH] += t1 - t0;

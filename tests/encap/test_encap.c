@@ -20,6 +20,10 @@
  *   0x8000 | ((h ^ h >> 15 ^ h >> 30) & 0x7fff) = 0x83b7;
  *   ICMP: from the VIP (192.0.2.10 / 2001:db8::10) back to the client, MTU
  *   1400, quoting the whole inner packet.
+ * The port unreachable replies (exp_unreach*) came from the same kind of
+ * script, and tshark 4.0 decoded them (raw-IP pcap) as "Destination
+ * unreachable / Port unreachable" with correct IPv4 header and ICMP/ICMPv6
+ * checksums.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,6 +112,37 @@ static const uint8_t exp_icmp6[] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x5a, 0xd6, 0x00,
     0x00, 0x05, 0x78, 0x68, 0xa1, 0x23, 0x45, 0x00, 0x0d, 0x11, 0x3f, 0x20, 0x01, 0x0d, 0xb8,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x20, 0x01, 0x0d,
+    0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x04, 0xd2,
+    0x00, 0x50, 0x00, 0x0d, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+};
+
+/* inner4 with 4 bytes of IPv4 options (NOP NOP NOP EOL), IHL 6. */
+static const uint8_t inner4_opt[] = {
+    0x46, 0xb9, 0x00, 0x25, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0xac, 0x03, 0x0a,
+    0x00, 0x00, 0x01, 0xc0, 0x00, 0x02, 0x0a, 0x01, 0x01, 0x01, 0x00, 0x04, 0xd2,
+    0x00, 0x50, 0x00, 0x0d, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+};
+
+static const uint8_t exp_unreach4[] = {
+    0x45, 0xc0, 0x00, 0x38, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x6d, 0xfa, 0xc0, 0x00,
+    0x02, 0x0a, 0x0a, 0x00, 0x00, 0x01, 0x03, 0x03, 0xf7, 0xcd, 0x00, 0x00, 0x00, 0x00,
+    0x45, 0xb9, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0xaf, 0x08, 0x0a, 0x00,
+    0x00, 0x01, 0xc0, 0x00, 0x02, 0x0a, 0x04, 0xd2, 0x00, 0x50, 0x00, 0x0d, 0x00, 0x00,
+};
+
+static const uint8_t exp_unreach4_opt[] = {
+    0x45, 0xc0, 0x00, 0x3c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x6d, 0xf6, 0xc0, 0x00, 0x02,
+    0x0a, 0x0a, 0x00, 0x00, 0x01, 0x03, 0x03, 0xf7, 0xcd, 0x00, 0x00, 0x00, 0x00, 0x46, 0xb9,
+    0x00, 0x25, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0xac, 0x03, 0x0a, 0x00, 0x00, 0x01, 0xc0,
+    0x00, 0x02, 0x0a, 0x01, 0x01, 0x01, 0x00, 0x04, 0xd2, 0x00, 0x50, 0x00, 0x0d, 0x00, 0x00,
+};
+
+static const uint8_t exp_unreach6[] = {
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x3d, 0x3a, 0x40, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x04, 0x61, 0x4a, 0x00,
+    0x00, 0x00, 0x00, 0x68, 0xa1, 0x23, 0x45, 0x00, 0x0d, 0x11, 0x3f, 0x20, 0x01, 0x0d, 0xb8,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x20, 0x01, 0x0d,
     0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x04, 0xd2,
     0x00, 0x50, 0x00, 0x0d, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
@@ -619,6 +654,149 @@ static void test_icmp_not_ip(void **state)
 	assert_int_equal(sl_icmp_too_big(SL_AF_INET6, vip6, bad, 40, 1400, out, sizeof(out)), 0);
 }
 
+/* Port unreachable, IPv4: the original header + 8 bytes, nothing more. */
+static void test_unreach4_exact(void **state)
+{
+	uint8_t out[600];
+	uint16_t n;
+
+	(void)state;
+	memset(out, 0xa5, sizeof(out));
+	n = sl_icmp_unreach(SL_AF_INET, vip4, inner4, sizeof(inner4), out, sizeof(out));
+	assert_int_equal(n, sizeof(exp_unreach4));
+	assert_memory_equal(out, exp_unreach4, sizeof(exp_unreach4));
+	assert_int_equal(out[1], 0xc0); /* precedence 6 */
+	assert_int_equal(rd16(out + 6), 0x4000);
+	assert_int_equal(out[8], 64);
+	assert_int_equal(out[9], 1);
+	assert_memory_equal(out + 12, vip4, 4);
+	assert_memory_equal(out + 16, inner4 + 12, 4);
+	assert_int_equal(out[20], SL_ICMP4_UNREACH);
+	assert_int_equal(out[20], 3);
+	assert_int_equal(out[21], SL_ICMP4_PORT_UNREACH);
+	assert_int_equal(out[21], 3);
+	assert_int_equal(rd16(out + 24), 0);
+	assert_int_equal(rd16(out + 26), 0);
+	assert_memory_equal(out + 28, inner4, 28);
+	assert_int_equal(out[56], 0xa5); /* not a byte more */
+	assert_ipv4_hdr_ok(out);
+	assert_int_equal(fold(sum16(out + 20, n - 20u, 0)), 0xffff);
+	/* Options are part of the header that is quoted. */
+	n = sl_icmp_unreach(SL_AF_INET, vip4, inner4_opt, sizeof(inner4_opt), out, sizeof(out));
+	assert_int_equal(n, sizeof(exp_unreach4_opt));
+	assert_memory_equal(out, exp_unreach4_opt, sizeof(exp_unreach4_opt));
+	assert_int_equal(fold(sum16(out + 20, n - 20u, 0)), 0xffff);
+}
+
+/* Short packets: the quote stops at the IP total length (not the L2 padding
+ * after it), even below header + 8. */
+static void test_unreach4_short_and_padded(void **state)
+{
+	uint8_t orig[60], out[600];
+	uint16_t n;
+
+	(void)state;
+	memset(orig, 0xee, sizeof(orig));
+	memcpy(orig, inner4, sizeof(inner4));
+	n = sl_icmp_unreach(SL_AF_INET, vip4, orig, sizeof(orig), out, sizeof(out));
+	assert_int_equal(n, sizeof(exp_unreach4));
+	assert_memory_equal(out, exp_unreach4, sizeof(exp_unreach4));
+	/* Total length 24: header + 4 bytes, all of it quoted. */
+	orig[2] = 0;
+	orig[3] = 24;
+	n = sl_icmp_unreach(SL_AF_INET, vip4, orig, sizeof(orig), out, sizeof(out));
+	assert_int_equal(n, 28 + 24);
+	assert_int_equal(rd16(out + 2), n);
+	assert_memory_equal(out + 28, orig, 24);
+	assert_ipv4_hdr_ok(out);
+	assert_int_equal(fold(sum16(out + 20, n - 20u, 0)), 0xffff);
+}
+
+static void test_unreach6_exact(void **state)
+{
+	uint8_t out[1400];
+	uint16_t n;
+
+	(void)state;
+	memset(out, 0xa5, sizeof(out));
+	n = sl_icmp_unreach(SL_AF_INET6, vip6, inner6, sizeof(inner6), out, sizeof(out));
+	assert_int_equal(n, sizeof(exp_unreach6));
+	assert_memory_equal(out, exp_unreach6, sizeof(exp_unreach6));
+	assert_int_equal(rd16(out + 4), n - 40u);
+	assert_int_equal(out[6], 58);
+	assert_int_equal(out[7], 64);
+	assert_memory_equal(out + 8, vip6, 16);
+	assert_memory_equal(out + 24, inner6 + 8, 16);
+	assert_int_equal(out[40], SL_ICMP6_UNREACH);
+	assert_int_equal(out[40], 1);
+	assert_int_equal(out[41], SL_ICMP6_PORT_UNREACH);
+	assert_int_equal(out[41], 4);
+	assert_int_equal(rd16(out + 44), 0);
+	assert_int_equal(rd16(out + 46), 0);
+	assert_ipv6_l4_ok(out);
+}
+
+/* IPv6: as much as fits in 1280 bytes, like packet-too-big. */
+static void test_unreach6_truncates_at_1280(void **state)
+{
+	static uint8_t orig[1500], out[2048];
+	uint16_t n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(orig); i++)
+		orig[i] = (uint8_t)(i * 11 + 5);
+	memcpy(orig, inner6, 40);
+	orig[4] = (1500 - 40) >> 8;
+	orig[5] = (1500 - 40) & 0xff;
+	n = sl_icmp_unreach(SL_AF_INET6, vip6, orig, sizeof(orig), out, sizeof(out));
+	assert_int_equal(n, 1280);
+	assert_int_equal(rd16(out + 4), 1240);
+	assert_memory_equal(out + 48, orig, 1232);
+	assert_int_equal(out[40], 1);
+	assert_int_equal(out[41], 4);
+	assert_ipv6_l4_ok(out);
+}
+
+static void test_unreach_refuses(void **state)
+{
+	uint8_t out[1400], bad[64];
+
+	(void)state;
+	memset(out, 0xa5, sizeof(out));
+	/* A cap one byte short: nothing written; the exact cap works. */
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, inner4, sizeof(inner4), out,
+					 sizeof(exp_unreach4) - 1),
+			 0);
+	assert_int_equal(out[0], 0xa5);
+	assert_int_equal(
+	    sl_icmp_unreach(SL_AF_INET, vip4, inner4, sizeof(inner4), out, sizeof(exp_unreach4)),
+	    sizeof(exp_unreach4));
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET6, vip6, inner6, sizeof(inner6), out,
+					 sizeof(exp_unreach6) - 1),
+			 0);
+	/* Wrong or unknown family, too short, bad IHL / total length. */
+	assert_int_equal(
+	    sl_icmp_unreach(SL_AF_INET, vip4, inner6, sizeof(inner6), out, sizeof(out)), 0);
+	assert_int_equal(
+	    sl_icmp_unreach(SL_AF_INET6, vip6, inner4, sizeof(inner4), out, sizeof(out)), 0);
+	assert_int_equal(sl_icmp_unreach(7, vip4, inner4, sizeof(inner4), out, sizeof(out)), 0);
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, inner4, 0, out, sizeof(out)), 0);
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, inner4, 19, out, sizeof(out)), 0);
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET6, vip6, inner6, 39, out, sizeof(out)), 0);
+	memcpy(bad, inner4, sizeof(inner4));
+	bad[0] = 0x44;
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, bad, sizeof(inner4), out, sizeof(out)),
+			 0);
+	bad[0] = 0x4f;
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, bad, sizeof(inner4), out, sizeof(out)),
+			 0);
+	bad[0] = 0x45;
+	bad[3] = 19;
+	assert_int_equal(sl_icmp_unreach(SL_AF_INET, vip4, bad, sizeof(inner4), out, sizeof(out)),
+			 0);
+}
+
 /* The worker's template path must produce exactly what Ethernet +
  * sl_encap_write produce, for every kind, inner family, DSCP/ECN value,
  * length and flow hash; SL_TMPL_SLOW (GUE over IPv6) is the one mode the
@@ -703,6 +881,11 @@ int main(void)
 	    cmocka_unit_test(test_icmp_ignores_l2_padding),
 	    cmocka_unit_test(test_icmp_short_cap),
 	    cmocka_unit_test(test_icmp_not_ip),
+	    cmocka_unit_test(test_unreach4_exact),
+	    cmocka_unit_test(test_unreach4_short_and_padded),
+	    cmocka_unit_test(test_unreach6_exact),
+	    cmocka_unit_test(test_unreach6_truncates_at_1280),
+	    cmocka_unit_test(test_unreach_refuses),
 	    cmocka_unit_test(test_template_matches_write),
 	};
 

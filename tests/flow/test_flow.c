@@ -81,7 +81,42 @@ static struct sl_flow_table *mk(uint32_t entries)
 static int ins(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t now, uint8_t fl,
 	       uint32_t id)
 {
-	return sl_flow_insert(t, k, sl_flow_hash(k), now, fl, id);
+	return sl_flow_insert(t, k, sl_flow_hash(k), now, fl, id).result;
+}
+
+/* Insert, and check the real the slot held before (SL_REAL_NONE: free). */
+static int ins_prev(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t now, uint8_t fl,
+		    uint32_t id, uint32_t want_prev)
+{
+	struct sl_flow_ins r = sl_flow_insert(t, k, sl_flow_hash(k), now, fl, id);
+
+	assert_int_equal(r.prev_real, want_prev);
+	return r.result;
+}
+
+/* Occupied entries by real id (ids < 64 only), via the test walk. */
+struct walk_count {
+	uint32_t total;
+	uint32_t by_id[64];
+};
+
+static void walk_cb(void *arg, uint32_t real_id, uint32_t deadline)
+{
+	struct walk_count *c = arg;
+
+	(void)deadline;
+	c->total++;
+	if (real_id < RTE_DIM(c->by_id))
+		c->by_id[real_id]++;
+}
+
+static uint32_t occupied(const struct sl_flow_table *t)
+{
+	struct walk_count c;
+
+	memset(&c, 0, sizeof(c));
+	sl_flow_table_walk(t, walk_cb, &c);
+	return c.total;
 }
 
 /* Real id on a hit, SL_REAL_NONE on a miss. */
@@ -263,7 +298,7 @@ static void test_full_key_compare(void **state)
 	uint32_t h = sl_flow_hash(&a), id = SL_REAL_NONE;
 
 	(void)state;
-	assert_int_equal(sl_flow_insert(t, &a, h, 0, SYN, 1), 0);
+	assert_int_equal(sl_flow_insert(t, &a, h, 0, SYN, 1).result, 0);
 	for (size_t i = 0; i < sizeof(a); i++) {
 		struct sl_flow_key b = a;
 
@@ -337,12 +372,17 @@ static void test_expiry_tcp_udp(void **state)
 	/* The deadline itself is already expired. */
 	assert_int_equal(look(t, &udp, 5000 + 3000, 0), SL_REAL_NONE);
 	assert_int_equal(look(t, &tcp, 5000 + 10000, ACK), SL_REAL_NONE);
-	assert_int_equal(st->expired, 2);
 	assert_int_equal(st->hits, 0);
-	/* A UDP flow ignores flag bits (callers pass 0, but be robust). */
-	ins(t, &udp, 20000, FIN | RST, 3);
-	/* The lookup freed the dead entry; the insert does not count it again. */
-	assert_int_equal(st->expired, 2);
+	assert_int_equal(st->misses, 2);
+	/* A lookup leaves a dead entry in place (only insert and age change
+	 * what an entry names, and they report it). */
+	assert_int_equal(st->expired, 0);
+	assert_int_equal(occupied(t), 2);
+	/* A UDP flow ignores flag bits (callers pass 0, but be robust).  The
+	 * insert reuses the dead entry of the same key, and says what it held. */
+	assert_int_equal(ins_prev(t, &udp, 20000, FIN | RST, 3, 2), SL_FLOW_INS_NEW);
+	assert_int_equal(st->expired, 1);
+	assert_int_equal(occupied(t), 2);
 	assert_int_equal(look(t, &udp, 20000 + 2999, FIN), 3);
 	sl_flow_table_free(t);
 
@@ -568,13 +608,15 @@ static void test_age(void **state)
 	}
 	ins(t, &k, 0, SYN, 1);
 	/* Half a sweep, then the other half: the cursor carries on. */
-	uint32_t freed = sl_flow_table_age(t, 5000, nb / 2);
+	uint32_t freed = sl_flow_table_age(t, 5000, nb / 2, NULL);
 
-	freed += sl_flow_table_age(t, 5000, nb - nb / 2);
+	freed += sl_flow_table_age(t, 5000, nb - nb / 2, NULL);
 	assert_int_equal(freed, 40);
 	assert_int_equal(st->expired, 40);
 	assert_int_equal(sl_flow_table_count(t, 5000), 61);
-	assert_int_equal(sl_flow_table_age(t, 20000, UINT32_MAX), 61);
+	assert_int_equal(occupied(t), 61);
+	assert_int_equal(sl_flow_table_age(t, 20000, UINT32_MAX, NULL), 61);
+	assert_int_equal(occupied(t), 0);
 	assert_int_equal(sl_flow_table_count(t, 20000), 0);
 	/* 2^32 ms after its deadline, an unswept entry would look alive
 	 * again; the sweep above freed it for good. */
@@ -695,6 +737,145 @@ static void test_overfull_never_wrong(void **state)
 	sl_flow_table_free(t);
 }
 
+/* Every way sl_flow_insert can use a slot reports what the slot named. */
+static void test_insert_reports_prev(void **state)
+{
+	struct sl_flow_table *t = mk(1024);
+	uint32_t nb = sl_flow_table_capacity(t) / 8;
+	struct sl_flow_key k[10];
+
+	(void)state;
+	colliding_keys(nb, k, 10);
+	/* Free slots. */
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(ins_prev(t, &k[i], 100, SYN, 10 + i, SL_REAL_NONE),
+				 SL_FLOW_INS_NEW);
+	/* Refresh and re-point in place. */
+	assert_int_equal(ins_prev(t, &k[0], 110, ACK, 10, 10), SL_FLOW_INS_EXISTED);
+	assert_int_equal(ins_prev(t, &k[1], 110, ACK, 21, 11), SL_FLOW_INS_REPOINTED);
+	/* Full bucket: the victim (k[2], earliest deadline) names 12. */
+	for (uint32_t i = 3; i < 8; i++)
+		look(t, &k[i], 120, ACK);
+	assert_int_equal(ins_prev(t, &k[8], 130, SYN, 18, 12), SL_FLOW_INS_EVICTED);
+	/* Everything expires; a lookup of k[3] misses but leaves it.  A new
+	 * key reuses an expired slot (the earliest deadline: k[0], refreshed
+	 * last at 110); k[3]'s own insert reuses its own dead entry. */
+	assert_int_equal(look(t, &k[3], 100000, ACK), SL_REAL_NONE);
+	assert_int_equal(ins_prev(t, &k[9], 100000, SYN, 19, 10), SL_FLOW_INS_NEW);
+	assert_int_equal(ins_prev(t, &k[3], 100000, SYN, 23, 13), SL_FLOW_INS_NEW);
+	assert_int_equal(occupied(t), 8);
+	sl_flow_table_free(t);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The sweep reports the real of each entry it frees, and only those. */
+static void test_age_reports_freed(void **state)
+{
+	struct sl_flow_table *t = mk(1024);
+	uint32_t nb = sl_flow_table_capacity(t) / 8;
+	uint32_t freed[1024];
+	uint32_t n = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 100; i++) {
+		struct sl_flow_key x = key4(2000 + i, i % 3 == 0 ? UDP : TCP);
+
+		ins(t, &x, 0, 0, 1000 + i);
+	}
+	/* In pieces of 7 buckets: each call writes only its own entries. */
+	for (uint32_t done = 0; done < nb; done += 7)
+		n += sl_flow_table_age(t, 5000, RTE_MIN(7u, nb - done), freed + n);
+	assert_int_equal(n, 34);
+	qsort(freed, n, sizeof(freed[0]), cmp_u32);
+	for (uint32_t j = 0; j < n; j++)
+		assert_int_equal(freed[j], 1000 + 3 * j);
+	assert_int_equal(occupied(t), 66);
+	/* Asking for more buckets than there are sweeps each once. */
+	assert_int_equal(sl_flow_table_age(t, 20000, UINT32_MAX, freed), 66);
+	assert_int_equal(occupied(t), 0);
+	sl_flow_table_free(t);
+}
+
+static void test_peek(void **state)
+{
+	struct sl_flow_table *t = mk(64);
+	struct sl_flow_key a = key4(1, TCP), b = key4(2, TCP);
+	const struct sl_flow_stats *st = sl_flow_table_stats(t);
+	struct sl_flow_stats before;
+	uint32_t id = SL_REAL_NONE;
+
+	(void)state;
+	ins(t, &a, 0, SYN, 5);
+	before = *st;
+	assert_int_equal(sl_flow_peek(t, &a, sl_flow_hash(&a), 9999, &id), 1);
+	assert_int_equal(id, 5);
+	assert_int_equal(sl_flow_peek(t, &b, sl_flow_hash(&b), 1, &id), 0);
+	assert_memory_equal(st, &before, sizeof(before));
+	/* No refresh: the entry still dies at 10000. */
+	assert_int_equal(sl_flow_peek(t, &a, sl_flow_hash(&a), 10000, &id), 0);
+	assert_int_equal(look(t, &a, 10000, ACK), SL_REAL_NONE);
+	sl_flow_table_free(t);
+}
+
+/* Counts kept only from what insert and age report equal, after every step,
+ * the occupied entries per real found by walking the table: random keys from
+ * a small pool into a small table (evictions, re-points, refreshes), a clock
+ * that jumps (expiry, reuse of expired slots) and sweeps. */
+static void test_reported_counts_match_walk(void **state)
+{
+	enum { KEYS = 3000, STEPS = 20000, IDS = 64 };
+	struct sl_flow_table *t = mk(256);
+	struct sl_flow_key *keys = malloc(KEYS * sizeof(*keys));
+	int64_t count[IDS] = {0};
+	uint32_t freed[256];
+	uint32_t now = 1;
+	const struct sl_flow_stats *st = sl_flow_table_stats(t);
+
+	(void)state;
+	assert_non_null(keys);
+	for (uint32_t i = 0; i < KEYS; i++)
+		keys[i] = key_rand(i);
+	for (uint32_t step = 0; step < STEPS; step++) {
+		uint64_t r = rng();
+		struct walk_count c;
+
+		if (r % 97 == 0) {
+			uint32_t n = sl_flow_table_age(t, now, (uint32_t)(r >> 8) % 17, freed);
+
+			for (uint32_t j = 0; j < n; j++)
+				count[freed[j]]--;
+		} else {
+			const struct sl_flow_key *k = &keys[(r >> 8) % KEYS];
+			uint32_t id = (uint32_t)(r >> 32) % IDS;
+			struct sl_flow_ins res = sl_flow_insert(t, k, sl_flow_hash(k), now,
+								(r >> 40) & 1 ? FIN : ACK, id);
+
+			count[id]++;
+			if (res.prev_real != SL_REAL_NONE)
+				count[res.prev_real]--;
+			if ((r >> 48) % 3 == 0)
+				look(t, k, now, ACK);
+		}
+		/* Mostly small steps, sometimes past every timeout. */
+		now += (r >> 56) == 0 ? 20000 : (uint32_t)(r >> 60);
+		memset(&c, 0, sizeof(c));
+		sl_flow_table_walk(t, walk_cb, &c);
+		for (uint32_t id = 0; id < IDS; id++)
+			assert_int_equal(count[id], c.by_id[id]);
+	}
+	/* The walk saw every kind of change. */
+	assert_true(st->evictions > 0);
+	assert_true(st->expired > 0);
+	free(keys);
+	sl_flow_table_free(t);
+}
+
 static int eal_setup(void **state)
 {
 	char prefix[64];
@@ -738,6 +919,10 @@ int main(void)
 	    cmocka_unit_test(test_heap_returns),
 	    cmocka_unit_test(test_many_random),
 	    cmocka_unit_test(test_overfull_never_wrong),
+	    cmocka_unit_test(test_insert_reports_prev),
+	    cmocka_unit_test(test_age_reports_freed),
+	    cmocka_unit_test(test_peek),
+	    cmocka_unit_test(test_reported_counts_match_walk),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
