@@ -50,7 +50,7 @@ struct gen_rec {
 	uint32_t uid;
 	char origin[16];
 	char summary[256];
-	char guard[128]; /* "", "watching until ...", "kept", "rolled back: ..." */
+	char guard[160]; /* "", "watching for ...", "kept", "rolled back: ...", "ended: ..." */
 	struct sl_config *cfg;
 };
 
@@ -191,7 +191,7 @@ static struct vip_state *vip_state_for(struct sl_api *api, const struct sl_confi
 	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
 		const struct sl_config_vip *v = &cfg->vips[i];
 		uint32_t n = v->nb_backends ? v->nb_backends : 1;
-		int oi = api->cfg
+		int oi = api->cfg != NULL && api->vs != NULL
 			     ? sl_config_find_vip(api->cfg, v->family, v->addr, v->port, v->proto)
 			     : -1;
 

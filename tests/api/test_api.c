@@ -8,6 +8,8 @@
  * guards and restarts.  No timing assertions: the clock is the test's.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,7 +491,7 @@ static void guard_rolls_back_when_health_worsens(void **state)
 			       "rolled back"));
 	assert_string_equal(json_string_value(json_object_get(
 				json_array_get(last, json_array_size(last) - 1), "origin")),
-			    "rollback");
+			    "guard");
 	json_decref(r);
 	sl_config_free(before);
 
