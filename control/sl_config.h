@@ -251,7 +251,8 @@ int sl_config_vip_update(struct sl_config_vip *v, const char *text, const char *
 
 /* A VIP's textual reference, used in messages, diffs and by the CLI:
  * "ADDR:PORT/PROTO", IPv6 in brackets, port "any" for 0:
- * "10.0.0.1:80/tcp", "[fd00::1]:443/tcp", "10.0.0.1:any/udp".  SL_VIP_REF_MAX bytes always suffice. */
+ * "10.0.0.1:80/tcp", "[fd00::1]:443/tcp", "10.0.0.1:any/udp".  SL_VIP_REF_MAX bytes always suffice.
+ */
 #define SL_VIP_REF_MAX 64
 void sl_config_vip_ref(const struct sl_config_vip *v, char *buf, size_t len);
 /* Parses such a reference (strictly: IPv6 only in brackets, IPv4 never,
