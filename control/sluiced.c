@@ -56,7 +56,9 @@ static bool g_reload;
  * the control thread starts, except where noted. */
 struct sluiced {
 	const char *config_path;
-	unsigned stats_interval; /* seconds, 0 = only at exit */
+	const char *socket_override; /* --socket: instead of control.socket */
+	const char *state_override;  /* --state-file: instead of control.state_file */
+	unsigned stats_interval;     /* seconds, 0 = only at exit */
 	/* Control thread: replaces it on reload (after the control thread
 	 * starts, only it reads or writes it). */
 	struct sl_config *cfg;
@@ -94,6 +96,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "  -c, --config FILE        configuration (YAML), see docs/CONFIG.md\n"
 		   "  --stats-interval SEC     print a counter summary every SEC seconds\n"
+		   "  --socket PATH            control socket (instead of control.socket)\n"
+		   "  --state-file PATH        state file (instead of control.state_file)\n"
 		   "  --check-config FILE      validate FILE and exit (0 valid, 1 invalid)\n"
 		   "  -h, --help               this text\n"
 		   "Signals: SIGINT/SIGTERM stop (with a final summary), SIGHUP reloads the\n"
@@ -143,6 +147,32 @@ static const char *restart_only_change(const struct sl_config *run, const struct
 	if (strcmp(run->next_hop_port, new->next_hop_port) != 0)
 		return "next_hop.port";
 	return NULL;
+}
+
+/* Command-line settings that replace the file's (tests and the demo run
+ * sluiced with a socket and state file of their own). */
+static int apply_overrides(struct sluiced *s)
+{
+	if (s->socket_override != NULL) {
+		if (strlen(s->socket_override) >= sizeof(s->cfg->control_socket) ||
+		    s->socket_override[0] != '/') {
+			LOG(ERR, "--socket: an absolute path shorter than %zu bytes is needed",
+			    sizeof(s->cfg->control_socket));
+			return -1;
+		}
+		snprintf(s->cfg->control_socket, sizeof(s->cfg->control_socket), "%s",
+			 s->socket_override);
+	}
+	if (s->state_override != NULL) {
+		if (strlen(s->state_override) >= sizeof(s->cfg->state_file) ||
+		    s->state_override[0] != '/') {
+			LOG(ERR, "--state-file: an absolute path shorter than %zu bytes is needed",
+			    sizeof(s->cfg->state_file));
+			return -1;
+		}
+		snprintf(s->cfg->state_file, sizeof(s->cfg->state_file), "%s", s->state_override);
+	}
+	return 0;
 }
 
 static uint64_t mono_ms(void *arg)
@@ -249,6 +279,8 @@ static int parse_args(struct sluiced *s, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"stats-interval", required_argument, NULL, 's'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"state-file", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -269,6 +301,12 @@ static int parse_args(struct sluiced *s, int argc, char **argv)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'S':
+			s->socket_override = optarg;
+			break;
+		case 'T':
+			s->state_override = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -520,6 +558,8 @@ int main(int argc, char **argv)
 	s.cfg = load_config(s.config_path);
 	if (s.cfg == NULL)
 		goto out_eal;
+	if (apply_overrides(&s) < 0)
+		goto out;
 	s.tsc_hz = rte_get_tsc_hz();
 	s.nb_ports = s.cfg->nb_ports;
 	s.nb_vips = s.cfg->nb_vips;

@@ -24,6 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SLUICE_BUILD:-$ROOT/build}
 SLUICED=$BUILD/control/sluiced
 GEN=$BUILD/tools/sl-gen
+CTL=$BUILD/tools/sluicectl
 CONF=$ROOT/tools/conf/demo.yaml
 FLOWS=${DEMO_FLOWS:-4096}
 RATE=${DEMO_RATE:-200000}
@@ -37,7 +38,7 @@ die() {
 	exit 1
 }
 
-for b in "$SLUICED" "$GEN"; do
+for b in "$SLUICED" "$GEN" "$CTL"; do
 	[ -x "$b" ] || die "$b is not built (make build, or set SLUICE_BUILD)"
 done
 [ -w /dev/hugepages ] || die "needs root and hugetlbfs on /dev/hugepages (tools/setup.sh)"
@@ -96,7 +97,8 @@ echo "  config: tools/conf/demo.yaml"
 taskset -c "$LB_CORE" "$SLUICED" -l "$LB_CORE" --file-prefix "${TAG}_lb" --no-pci \
 	-m "$MEM_MB" --single-file-segments \
 	--vdev="net_memif0,role=server,socket=$SOCK,mac=$LB_MAC" \
-	-- -c "$CONF" >"$WORK/sluiced.log" 2>&1 &
+	-- -c "$CONF" --socket "$WORK/sluiced.sock" --state-file "$WORK/sluiced.state" \
+	>"$WORK/sluiced.log" 2>&1 &
 LB_PID=$!
 for ((i = 0; i < 200; i++)); do
 	grep -q 'Ctrl-C to stop' "$WORK/sluiced.log" && break
@@ -133,6 +135,19 @@ send() {
 echo "  sending ${SECS}s of TCP at $RATE packets/s from $FLOWS client flows to each VIP..."
 send v4 10.99.100.1 80
 send v6 fd00:99:100::1 443
+
+# The operator's view through the control socket, and a change previewed
+# (--dry-run applies nothing).
+ctl() {
+	echo "  \$ sluicectl $*"
+	timeout 10 "$CTL" -s "$WORK/sluiced.sock" "$@" | sed 's/^/    /' ||
+		die "sluicectl $* failed"
+}
+echo
+ctl vip list
+ctl table 10.99.100.1:80/tcp
+ctl backend weight 10.99.100.1:80/tcp 10.99.1.3 100 --dry-run
+echo
 
 # Stop sluiced: on SIGINT it prints its counter summary and a JSON line.
 stop_pid "$LB_PID" INT 15
