@@ -1998,7 +1998,7 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 		struct sl_maglev_backend *mb;
 		uint32_t *idx_table;
 		json_t *bes;
-		char ref[80], fp[20] = "";
+		char ref[80], fp[20] = "", cfp[20] = "";
 
 		if (only >= 0 && (uint32_t)only != i)
 			continue;
@@ -2031,6 +2031,17 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 				snprintf(fp, sizeof(fp), "%016" PRIx64,
 					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
 							       v->nb_backends));
+			/* The configuration's own table (primary pool, every
+			 * backend healthy): equal across instances with the
+			 * same file whatever their health views. */
+			for (uint32_t j = 0; j < v->nb_backends; j++)
+				if (v->backends[j].pool != SL_POOL_PRIMARY ||
+				    v->backends[j].state != SL_ADMIN_ENABLED)
+					mb[j].weight = 0;
+			if (sl_maglev_build(mb, v->nb_backends, t->table_size, idx_table) == 0)
+				snprintf(cfp, sizeof(cfp), "%016" PRIx64,
+					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
+							       v->nb_backends));
 			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
 				uint32_t n = slots_of(api, t, handles[j]);
 
@@ -2046,9 +2057,10 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 		free(mb);
 		free(idx_table);
 		sl_config_vip_ref(v, ref, sizeof(ref));
-		json_array_append_new(vips, json_pack("{s:s,s:I,s:s,s:o}", "vip", ref, "table_size",
-						      (json_int_t)t->table_size, "fingerprint", fp,
-						      "backends", bes));
+		json_array_append_new(vips,
+				      json_pack("{s:s,s:I,s:s,s:s,s:o}", "vip", ref, "table_size",
+						(json_int_t)t->table_size, "fingerprint", fp,
+						"config_fingerprint", cfp, "backends", bes));
 	}
 	out->result = json_pack("{s:o}", "vips", vips);
 	return 0;
