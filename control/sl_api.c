@@ -1840,8 +1840,14 @@ int sl_api_health(struct sl_api *api, struct sl_api_out *out)
 	json_t *arr = json_array();
 	uint64_t now = now_ms(api);
 	/* One entry per target, listing the VIPs that use it. */
-	json_t **by_target = calloc(1 + sl_health_count(api->health) + 4096, sizeof(json_t *));
-	int max_t = -1;
+	json_t **by_target;
+	int max_t = -1, top = 0;
+
+	/* Target ids are small and reused, but not dense: size by the largest. */
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
+		for (uint32_t j = 0; j < api->vs[i].nb; j++)
+			top = RTE_MAX(top, api->vs[i].target[j] + 1);
+	by_target = calloc((size_t)top + 1, sizeof(json_t *));
 
 	if (by_target == NULL) {
 		json_decref(arr);
@@ -1858,7 +1864,7 @@ int sl_api_health(struct sl_api *api, struct sl_api_out *out)
 			const struct sl_hc_status *st;
 			const struct sl_hc_spec *sp;
 
-			if (t < 0 || t >= (int)(sl_health_count(api->health) + 4096))
+			if (t < 0)
 				continue;
 			if (by_target[t] == NULL) {
 				st = sl_health_status(api->health, t);
