@@ -83,6 +83,8 @@ struct sl_api {
 	uint64_t start_ms;
 	uint64_t next_change_ms; /* lbstate's next self-change */
 	bool dirty;		 /* health changed: recompute the view */
+	bool unpublished;	 /* vs[] holds verdicts whose snapshot build failed */
+	uint64_t base_hash;	 /* of the daemon's file text as last loaded */
 	struct gen_rec *hist;	 /* ring of cfg->history entries */
 	uint32_t hist_cap, hist_len, hist_head;
 	struct guard guard;
@@ -195,14 +197,14 @@ static struct vip_state *vip_state_for(struct sl_api *api, const struct sl_confi
 			     ? sl_config_find_vip(api->cfg, v->family, v->addr, v->port, v->proto)
 			     : -1;
 
-		vs[i].nb = v->nb_backends;
 		vs[i].rt = calloc(n, sizeof(*vs[i].rt));
 		vs[i].target = malloc(n * sizeof(*vs[i].target));
 		vs[i].verdict = calloc(n, sizeof(*vs[i].verdict));
 		if (vs[i].rt == NULL || vs[i].target == NULL || vs[i].verdict == NULL)
-			goto fail;
+			goto fail; /* nb is still 0: no reference to drop here */
 		for (uint32_t j = 0; j < n; j++)
 			vs[i].target[j] = -1;
+		vs[i].nb = v->nb_backends;
 		if (oi >= 0)
 			vs[i].vr = api->vs[oi].vr;
 		for (uint32_t j = 0; j < v->nb_backends; j++) {
@@ -221,7 +223,14 @@ static struct vip_state *vip_state_for(struct sl_api *api, const struct sl_confi
 				vs[i].rt[j].usable_since_ms = 0;
 			}
 			if (hc_spec_of(v, b, &sp)) {
-				int t = sl_health_ref(api->health, &sp);
+				int ot = oj >= 0 ? api->vs[oi].target[oj] : -1;
+				/* The same backend under changed check settings
+				 * keeps its verdict until the new checks say
+				 * otherwise (a new target would start down). */
+				int t = ot >= 0
+					    ? sl_health_ref_seeded(api->health, &sp,
+								   sl_health_up(api->health, ot))
+					    : sl_health_ref(api->health, &sp);
 
 				if (t < 0) {
 					*rc = t;
@@ -375,8 +384,11 @@ static int refresh(struct sl_api *api)
 	log_transitions(cfg, api->vs, (const struct sl_be_verdict *const *)old, old_vr);
 	alert_empty(api);
 	rc = 0;
-	if (changed) {
+	/* A view decided earlier but not published (its build failed) is
+	 * published now even if nothing changed since. */
+	if (changed || api->unpublished) {
 		rc = build_for(api, cfg, api->vs, &snap);
+		api->unpublished = rc < 0;
 		if (rc == 0)
 			sl_ctrl_publish(api->ctrl, snap);
 		else
@@ -585,8 +597,9 @@ static json_t *preview(struct sl_api *api, const struct sl_config *ocfg,
 							 : ot ? ot->table_size
 							      : 0),
 					    "moved_pct",
-					    pct(moved, nt   ? nt->table_size
-						       : ot ? ot->table_size
+					    /* moved counts slots of the old table */
+					    pct(moved, ot   ? ot->table_size
+						       : nt ? nt->table_size
 							    : 0),
 					    "flows_moving", (json_int_t)flows, "backends",
 					    preview_backends(api, ov, nv, ot, nt, co, cn)));
@@ -707,17 +720,14 @@ static char *read_file(const char *path, size_t *len_out)
 static void write_state(struct sl_api *api)
 {
 	char tmp[600], header[1024], *yaml, *dir_copy;
-	uint64_t base_hash = 0;
-	size_t len = 0;
-	char *text;
+	uint64_t base_hash;
 	int fd, dfd;
 
 	if (!api->conf.use_state_file || api->state_path[0] == '\0')
 		return;
-	text = api->conf.config_path ? read_file(api->conf.config_path, &len) : NULL;
-	if (text != NULL)
-		base_hash = fnv64(text, len);
-	free(text);
+	/* The file as last loaded, not as it is now: an edit not yet loaded
+	 * must make the next start prefer the file (read_state). */
+	base_hash = api->base_hash;
 	snprintf(header, sizeof(header),
 		 "sluice state file: the running configuration, written by sluiced after\n"
 		 "every change (do not edit; edit the configuration file instead).\n"
@@ -733,8 +743,21 @@ static void write_state(struct sl_api *api)
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", api->state_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, yaml, strlen(yaml)) != (ssize_t)strlen(yaml) || fsync(fd) < 0 ||
-	    close(fd) < 0 || rename(tmp, api->state_path) < 0) {
+	if (fd >= 0) {
+		size_t len = strlen(yaml);
+		ssize_t w;
+
+		errno = EIO; /* a short write sets no errno */
+		w = write(fd, yaml, len);
+		if (w == (ssize_t)len && fsync(fd) == 0) {
+			int c = close(fd);
+
+			fd = -1;
+			if (c == 0 && rename(tmp, api->state_path) == 0)
+				goto written;
+		}
+	}
+	{
 		SL_LOG(ERR,
 		       "state file %s not written: %s (the change is applied, but a restart "
 		       "would not keep it)",
@@ -745,6 +768,7 @@ static void write_state(struct sl_api *api)
 		free(yaml);
 		return;
 	}
+written:
 	free(yaml);
 	dir_copy = strdup(api->state_path);
 	if (dir_copy != NULL) {
@@ -759,33 +783,36 @@ static void write_state(struct sl_api *api)
 
 /* The state file's configuration, if it was written from the current
  * contents of the configuration file; NULL otherwise (logged). */
-static struct sl_config *read_state(struct sl_api *api)
+struct sl_config *sl_api_read_state(const char *config_path, const char *state_path, bool quiet)
 {
 	size_t len = 0, clen = 0;
 	char *text, *ctext, *p;
 	struct sl_config *cfg = NULL;
-	struct sl_diag d = {.out = stderr, .file = api->state_path};
+	struct sl_diag d = {.out = stderr, .file = state_path};
 	uint64_t want;
 
-	text = read_file(api->state_path, &len);
+	text = read_file(state_path, &len);
 	if (text == NULL)
 		return NULL;
-	ctext = read_file(api->conf.config_path, &clen);
+	ctext = read_file(config_path, &clen);
 	p = strstr(text, "# base-hash: ");
 	if (ctext == NULL || p == NULL || sscanf(p + 13, "%" SCNx64, &want) != 1 ||
 	    want != fnv64(ctext, clen)) {
-		SL_LOG(WARNING,
-		       "state file %s ignored: %s changed since it was written, so the file "
-		       "wins; changes made with sluicectl since then are not restored",
-		       api->state_path, api->conf.config_path);
+		if (!quiet)
+			SL_LOG(WARNING,
+			       "state file %s ignored: %s changed since it was written, so the "
+			       "file wins; changes made with sluicectl since then are not restored",
+			       state_path, config_path);
 		goto out;
 	}
-	if (sl_config_parse(text, len, api->state_path, &d, &cfg) < 0) {
-		SL_LOG(ERR, "state file %s is invalid; using %s", api->state_path,
-		       api->conf.config_path);
+	if (quiet)
+		d.out = NULL;
+	if (sl_config_parse(text, len, state_path, &d, &cfg) < 0) {
+		if (!quiet)
+			SL_LOG(ERR, "state file %s is invalid; using %s", state_path, config_path);
 		cfg = NULL;
-	} else {
-		SL_LOG(NOTICE, "restored the running configuration from %s", api->state_path);
+	} else if (!quiet) {
+		SL_LOG(NOTICE, "restored the running configuration from %s", state_path);
 	}
 out:
 	free(text);
@@ -793,9 +820,22 @@ out:
 	return cfg;
 }
 
+void sl_api_state_path(const char *config_path, const struct sl_config *cfg, char *buf, size_t len)
+{
+	if (cfg->state_file[0] != '\0')
+		snprintf(buf, len, "%s", cfg->state_file);
+	else
+		snprintf(buf, len, "%s.state", config_path);
+}
+
 static struct gen_rec *hist_at(struct sl_api *api, uint32_t k)
 {
 	return &api->hist[(api->hist_head + k) % api->hist_cap];
+}
+
+static uint64_t last_config_gen(struct sl_api *api)
+{
+	return api->hist_len ? hist_at(api, api->hist_len - 1)->generation : api->ctrl->generation;
 }
 
 static struct gen_rec *hist_find(struct sl_api *api, uint64_t gen)
@@ -833,14 +873,71 @@ static int hist_add(struct sl_api *api, const struct sl_api_opts *o, const char 
 /* ------------------------------------------------------------------ */
 /* Applying a change */
 
+/* Backends down by a health check that actually ran (a backend added a
+ * moment ago is down until its first check: not a sign of trouble). */
 static uint32_t count_down(const struct sl_api *api)
 {
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
-		for (uint32_t j = 0; j < api->vs[i].nb; j++)
-			n += api->vs[i].verdict[j].state == SL_BE_DOWN;
+		for (uint32_t j = 0; j < api->vs[i].nb; j++) {
+			int t = api->vs[i].target[j];
+
+			n += api->vs[i].verdict[j].state == SL_BE_DOWN && t >= 0 &&
+			     sl_health_status(api->health, t)->checked;
+		}
 	return n;
+}
+
+/* Copies of the state machine's memory (see commit). */
+struct saved_runtime {
+	struct sl_vip_runtime *vr;
+	struct sl_be_runtime **rt;
+};
+
+static void saved_free(struct saved_runtime *s, uint32_t nb)
+{
+	if (s == NULL)
+		return;
+	if (s->rt != NULL)
+		for (uint32_t i = 0; i < nb; i++)
+			free(s->rt[i]);
+	free(s->rt);
+	free(s->vr);
+	free(s);
+}
+
+static struct saved_runtime *save_runtime(const struct vip_state *vs, uint32_t nb)
+{
+	struct saved_runtime *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->vr = calloc(nb ? nb : 1, sizeof(*s->vr));
+	s->rt = calloc(nb ? nb : 1, sizeof(*s->rt));
+	if (s->vr == NULL || s->rt == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < nb; i++) {
+		s->vr[i] = vs[i].vr;
+		s->rt[i] = malloc((vs[i].nb ? vs[i].nb : 1) * sizeof(**s->rt));
+		if (s->rt[i] == NULL)
+			goto fail;
+		memcpy(s->rt[i], vs[i].rt, vs[i].nb * sizeof(**s->rt));
+	}
+	return s;
+fail:
+	saved_free(s, nb);
+	return NULL;
+}
+
+/* Put the saved memory back and free the copy. */
+static void restore_runtime(struct vip_state *vs, uint32_t nb, struct saved_runtime *s)
+{
+	for (uint32_t i = 0; i < nb; i++) {
+		vs[i].vr = s->vr[i];
+		memcpy(vs[i].rt, s->rt[i], vs[i].nb * sizeof(*vs[i].rt));
+	}
+	saved_free(s, nb);
 }
 
 static double drop_rate_now(const struct sl_api *api)
@@ -865,8 +962,10 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	struct vip_state *vs = NULL;
 	struct sl_snapshot *snap = NULL, *pv_snap = NULL;
 	const char *fixed;
+	struct saved_runtime *saved = NULL;
 	json_t *pv = NULL;
 	uint64_t now = now_ms(api), next;
+	uint32_t down_before;
 	int rc;
 
 	cfg = validate(cand, "change", out);
@@ -885,7 +984,15 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 		goto fail;
 	}
 	/* The preview assumes new backends pass their first check; what is
-	 * published uses the checks' real verdicts. */
+	 * published uses the checks' real verdicts.  The state machine keeps
+	 * memory (hysteresis, slow start, drain start) in vs: the preview
+	 * decides on a copy so that it cannot change the real decision. */
+	saved = save_runtime(vs, cfg->nb_vips);
+	if (saved == NULL) {
+		rc = -ENOMEM;
+		msg(out, "out of memory");
+		goto fail;
+	}
 	decide_all(api, cfg, vs, now, true);
 	rc = build_for(api, cfg, vs, &pv_snap);
 	if (rc < 0) {
@@ -893,8 +1000,12 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 		goto fail;
 	}
 	pv = preview(api, api->cfg, api->ctrl->snap, cfg, pv_snap);
+	/* Freed before the real build: never three snapshots at once. */
+	sl_snapshot_free(pv_snap);
+	pv_snap = NULL;
+	restore_runtime(vs, cfg->nb_vips, saved);
+	saved = NULL;
 	if (o->dry_run) {
-		sl_snapshot_free(pv_snap);
 		vip_state_clear(api, vs, cfg->nb_vips, true);
 		sl_config_free(cfg);
 		out->result =
@@ -903,12 +1014,21 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	}
 	next = decide_all(api, cfg, vs, now, false);
 	rc = build_for(api, cfg, vs, &snap);
-	sl_snapshot_free(pv_snap);
 	if (rc < 0) {
 		msg(out, "snapshot not built: %s", strerror(-rc));
 		goto fail;
 	}
+	/* Guard baseline from the view before the change. */
+	down_before = count_down(api);
+	if (api->guard.active) {
+		struct gen_rec *r = hist_find(api, api->guard.generation);
+
+		if (r != NULL)
+			snprintf(r->guard, sizeof(r->guard), "ended: superseded by a later change");
+		api->guard.active = false;
+	}
 	sl_ctrl_publish(api->ctrl, snap);
+	api->unpublished = false;
 
 	/* The new view replaces the old; health references move with it. */
 	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
@@ -935,7 +1055,7 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 		api->guard.previous = prev->generation;
 		api->guard.start_ms = now;
 		api->guard.until_ms = now + o->guard_ms;
-		api->guard.down_at_start = count_down(api);
+		api->guard.down_at_start = down_before;
 		api->guard.drops_at_start = total_drops(api);
 		api->guard.base_drop_rate = drop_rate_now(api);
 		snprintf(cur->guard, sizeof(cur->guard), "watching for %u ms", o->guard_ms);
@@ -951,6 +1071,8 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 fail:
 	json_decref(pv);
 	sl_snapshot_free(pv_snap);
+	if (saved != NULL)
+		restore_runtime(vs, cfg->nb_vips, saved);
 	if (vs != NULL)
 		vip_state_clear(api, vs, cfg->nb_vips, true);
 	sl_config_free(cfg);
@@ -1072,13 +1194,16 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 		return NULL;
 	}
 	if (conf->config_path != NULL && conf->use_state_file) {
-		if (initial->state_file[0] != '\0')
-			snprintf(api->state_path, sizeof(api->state_path), "%s",
-				 initial->state_file);
-		else
-			snprintf(api->state_path, sizeof(api->state_path), "%s.state",
-				 conf->config_path);
-		state = read_state(api);
+		sl_api_state_path(conf->config_path, initial, api->state_path,
+				  sizeof(api->state_path));
+		state = sl_api_read_state(conf->config_path, api->state_path, false);
+	}
+	if (conf->config_path != NULL) {
+		size_t len = 0;
+		char *t = read_file(conf->config_path, &len);
+
+		api->base_hash = t ? fnv64(t, len) : 0;
+		free(t);
 	}
 	api->base = initial;
 	api->cfg = sl_config_dup(state != NULL ? state : initial);
@@ -1564,7 +1689,7 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 {
 	const char *name = path ? path : api->conf.config_path;
 	struct sl_config *file, *cand, *base_copy;
-	char summary[200];
+	char summary[200], *file_text = NULL;
 	bool from_daemon_file = text == NULL && path == NULL;
 	int rc;
 
@@ -1573,12 +1698,27 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 		msg(out, "no configuration file to apply");
 		return -EINVAL;
 	}
+	if (from_daemon_file) {
+		/* Read it here to remember what was loaded (the state file
+		 * records it: see write_state). */
+		size_t len = 0;
+
+		file_text = read_file(name, &len);
+		if (file_text == NULL) {
+			msg(out, "%s: %s", name, strerror(errno));
+			return -errno;
+		}
+		text = file_text;
+	}
 	file = load_text(name, text, out, NULL);
-	if (file == NULL)
+	if (file == NULL) {
+		free(file_text);
 		return -EINVAL;
+	}
 	base_copy = sl_config_dup(file);
 	if (base_copy == NULL) {
 		sl_config_free(file);
+		free(file_text);
 		msg(out, "out of memory");
 		return -ENOMEM;
 	}
@@ -1590,9 +1730,14 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 	if (rc == 0 && !o->dry_run) {
 		sl_config_free(api->base);
 		api->base = base_copy;
+		if (from_daemon_file) {
+			api->base_hash = fnv64(file_text, strlen(file_text));
+			write_state(api); /* again, with the new base */
+		}
 	} else {
 		sl_config_free(base_copy);
 	}
+	free(file_text);
 	return rc;
 }
 
@@ -1697,19 +1842,6 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 	return 0;
 }
 
-/* Slots per backend of VIP i in the running snapshot. */
-static uint32_t slots_of(const struct sl_api *api, const struct sl_vip *t, uint32_t h)
-{
-	uint32_t n = 0;
-
-	RTE_SET_USED(api);
-	if (t == NULL || h == SL_REAL_NONE)
-		return 0;
-	for (uint32_t j = 0; j < t->table_size; j++)
-		n += t->table[j] == h;
-	return n;
-}
-
 static const char *encap_name(enum sl_encap_kind k);
 
 static json_t *vip_summary(struct sl_api *api, uint32_t i)
@@ -1740,7 +1872,8 @@ int sl_api_vip_list(struct sl_api *api, struct sl_api_out *out)
 	return 0;
 }
 
-static json_t *backend_entry(struct sl_api *api, uint32_t i, uint32_t j)
+/* cnt: slots per real id of VIP i's table (count_slots), or NULL. */
+static json_t *backend_entry(struct sl_api *api, uint32_t i, uint32_t j, const uint32_t *cnt)
 {
 	const struct sl_config_vip *v = &api->cfg->vips[i];
 	const struct sl_config_backend *b = &v->backends[j];
@@ -1763,26 +1896,42 @@ static json_t *backend_entry(struct sl_api *api, uint32_t i, uint32_t j)
 	    "{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:f,s:I,s:i}", "vip", ref, "address", b->addr_str, "pool",
 	    sl_pool_name(b->pool), "weight", (json_int_t)b->weight, "admin",
 	    sl_admin_state_name(b->state), "state", sl_be_state_name(s->verdict[j].state), "health",
-	    health, "share_pct", t ? pct(slots_of(api, t, h), t->table_size) : 0.0, "flows",
+	    health, "share_pct",
+	    t && cnt && h != SL_REAL_NONE ? pct(cnt[SL_REAL_ID(h)], t->table_size) : 0.0, "flows",
 	    (json_int_t)real_flows(api, h), "slow_start_share_permille", (int)s->verdict[j].share);
 }
 
 int sl_api_backend_list(struct sl_api *api, const char *vip, struct sl_api_out *out)
 {
-	json_t *arr = json_array();
+	uint32_t *cnt = calloc(SL_REAL_IDS, sizeof(uint32_t));
+	json_t *arr;
 	int only = -1;
 
+	if (cnt == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
 	if (vip != NULL) {
 		only = find_vip_ref(api->cfg, vip, out);
 		if (only < 0) {
-			json_decref(arr);
+			free(cnt);
 			return only;
 		}
 	}
-	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
-		if (only < 0 || (uint32_t)only == i)
-			for (uint32_t j = 0; j < api->cfg->vips[i].nb_backends; j++)
-				json_array_append_new(arr, backend_entry(api, i, j));
+	arr = json_array();
+	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+		const struct sl_vip *t;
+
+		if (only >= 0 && (uint32_t)only != i)
+			continue;
+		/* One pass over the table per VIP, not one per backend. */
+		t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, &api->cfg->vips[i]));
+		count_slots(t, cnt);
+		for (uint32_t j = 0; j < api->cfg->vips[i].nb_backends; j++)
+			json_array_append_new(arr, backend_entry(api, i, j, cnt));
+		uncount_slots(t, cnt);
+	}
+	free(cnt);
 	out->result = json_pack("{s:o}", "backends", arr);
 	return 0;
 }
@@ -1988,16 +2137,22 @@ int sl_api_flows(struct sl_api *api, struct sl_api_out *out)
 
 int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 {
-	json_t *vips = json_array();
+	uint32_t *pos = calloc(SL_REAL_IDS, sizeof(uint32_t));
+	json_t *vips;
 	int only = -1;
 
+	if (pos == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
 	if (vip != NULL) {
 		only = find_vip_ref(api->cfg, vip, out);
 		if (only < 0) {
-			json_decref(vips);
+			free(pos);
 			return only;
 		}
 	}
+	vips = json_array();
 	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
 		const struct sl_config_vip *v = &api->cfg->vips[i];
 		const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
@@ -2025,13 +2180,23 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 			/* The fingerprint hashes each slot's backend identity,
 			 * so instances with the same config and the same
 			 * health view print the same value. */
-			for (uint32_t s = 0; s < t->table_size && handles; s++) {
+			uint32_t *slots = calloc(v->nb_backends ? v->nb_backends : 1, 4);
+
+			/* Real id -> backend index, for one pass over the table. */
+			for (uint32_t j = 0; j < v->nb_backends && handles; j++)
+				if (handles[j] != SL_REAL_NONE)
+					pos[SL_REAL_ID(handles[j])] = j;
+			for (uint32_t s = 0; s < t->table_size && handles && slots; s++) {
+				uint32_t h = t->table[s], j;
+
 				idx_table[s] = SL_MAGLEV_EMPTY;
-				for (uint32_t j = 0; j < v->nb_backends; j++)
-					if (handles[j] == t->table[s]) {
-						idx_table[s] = j;
-						break;
-					}
+				if (h == SL_REAL_NONE)
+					continue;
+				j = pos[SL_REAL_ID(h)];
+				if (j < v->nb_backends && handles[j] == h) {
+					idx_table[s] = j;
+					slots[j]++;
+				}
 			}
 			if (handles != NULL)
 				snprintf(fp, sizeof(fp), "%016" PRIx64,
@@ -2048,8 +2213,8 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 				snprintf(cfp, sizeof(cfp), "%016" PRIx64,
 					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
 							       v->nb_backends));
-			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
-				uint32_t n = slots_of(api, t, handles[j]);
+			for (uint32_t j = 0; j < v->nb_backends && handles && slots; j++) {
+				uint32_t n = slots[j];
 
 				json_array_append_new(bes,
 						      json_pack("{s:s,s:s,s:I,s:f}", "address",
@@ -2059,6 +2224,7 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 								pct(n, t->table_size)));
 			}
 			free(handles);
+			free(slots);
 		}
 		free(mb);
 		free(idx_table);
@@ -2068,6 +2234,7 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 						(json_int_t)t->table_size, "fingerprint", fp,
 						"config_fingerprint", cfp, "backends", bes));
 	}
+	free(pos);
 	out->result = json_pack("{s:o}", "vips", vips);
 	return 0;
 }
@@ -2091,8 +2258,10 @@ int sl_api_config_show(struct sl_api *api, uint64_t gen, struct sl_api_out *out)
 		msg(out, "out of memory");
 		return -ENOMEM;
 	}
+	/* The generation of the configuration (its history entry), not of the
+	 * snapshot, which health changes also advance. */
 	out->result = json_pack("{s:I,s:s}", "generation",
-				(json_int_t)(gen ? gen : api->ctrl->generation), "yaml", yaml);
+				(json_int_t)(gen ? gen : last_config_gen(api)), "yaml", yaml);
 	free(yaml);
 	return 0;
 }

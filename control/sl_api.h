@@ -79,6 +79,16 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 			     size_t err_len);
 void sl_api_free(struct sl_api *api);
 
+/* Where the state file of the daemon's file `config_path` is
+ * (control.state_file, else config_path + ".state"). */
+void sl_api_state_path(const char *config_path, const struct sl_config *cfg, char *buf, size_t len);
+/* The state file's configuration if it was written from the current contents
+ * of config_path (what sl_api_create will run), else NULL.  sluiced reads it
+ * before setting up ports and workers, so settings that only take effect at
+ * start-up (flow_table, icmp, control) come from it too.  quiet: no log
+ * lines (sl_api_create logs the decision). */
+struct sl_config *sl_api_read_state(const char *config_path, const char *state_path, bool quiet);
+
 /* The running configuration (read-only; valid until the next change). */
 const struct sl_config *sl_api_config(const struct sl_api *api);
 uint64_t sl_api_generation(const struct sl_api *api);

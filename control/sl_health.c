@@ -570,7 +570,19 @@ void sl_health_started(struct sl_health *h)
 	h->started = true;
 }
 
+static int ref(struct sl_health *h, const struct sl_hc_spec *spec, int seed_up);
+
 int sl_health_ref(struct sl_health *h, const struct sl_hc_spec *spec)
+{
+	return ref(h, spec, -1);
+}
+
+int sl_health_ref_seeded(struct sl_health *h, const struct sl_hc_spec *spec, bool up)
+{
+	return ref(h, spec, up ? 1 : 0);
+}
+
+static int ref(struct sl_health *h, const struct sl_hc_spec *spec, int seed_up)
 {
 	struct sl_hc_spec c;
 	struct hc_target *t;
@@ -617,7 +629,12 @@ int sl_health_ref(struct sl_health *h, const struct sl_hc_spec *spec)
 	}
 	t->ops = h->ops[c.hc.kind];
 	now = now_us(h) / 1000;
-	if (h->started) {
+	if (seed_up == 1) {
+		/* The same backend under new check settings: it keeps its
+		 * verdict and is checked at once under the new ones. */
+		t->st.up = true;
+		t->next_ms = now;
+	} else if (h->started || seed_up == 0) {
 		/* Down until its first success, checked at once. */
 		t->fast_up = true;
 		t->next_ms = now;

@@ -127,6 +127,12 @@ void sl_health_started(struct sl_health *h);
  * an http path/host with spaces or control characters, http status outside
  * 100..999), -ENOMEM.  Ids of dropped targets are reused. */
 int sl_health_ref(struct sl_health *h, const struct sl_hc_spec *spec);
+/* Like sl_health_ref, but a target created by this call starts with the
+ * verdict `up` (checked at once; down after `fall` failures, or up after its
+ * first success when seeded down) instead of the start-up rule: for a
+ * backend whose check settings changed, so that it keeps its health state
+ * across the change.  An existing target is only referenced. */
+int sl_health_ref_seeded(struct sl_health *h, const struct sl_hc_spec *spec, bool up);
 /* Drop one reference; the last one stops and forgets the target. */
 void sl_health_unref(struct sl_health *h, int target);
 

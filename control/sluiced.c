@@ -149,6 +149,32 @@ static const char *restart_only_change(const struct sl_config *run, const struct
 	return NULL;
 }
 
+/* Settings that only take effect at start-up (flow table, ICMP rate,
+ * control socket) come from the state file when sluiced will run it (see
+ * sl_api_read_state): a change made at run time "takes effect at the next
+ * restart" even when it was made with sluicectl. */
+static void startup_settings(struct sluiced *s)
+{
+	char path[512];
+	struct sl_config *st;
+
+	sl_api_state_path(s->config_path, s->cfg, path, sizeof(path));
+	if (s->state_override != NULL)
+		snprintf(path, sizeof(path), "%s", s->state_override);
+	st = sl_api_read_state(s->config_path, path, true);
+	if (st == NULL)
+		return;
+	s->cfg->flow_table_size = st->flow_table_size;
+	s->cfg->tcp_timeout_ms = st->tcp_timeout_ms;
+	s->cfg->tcp_closing_timeout_ms = st->tcp_closing_timeout_ms;
+	s->cfg->udp_timeout_ms = st->udp_timeout_ms;
+	s->cfg->icmp_rate = st->icmp_rate;
+	memcpy(s->cfg->control_socket, st->control_socket, sizeof(st->control_socket));
+	memcpy(s->cfg->admin_group, st->admin_group, sizeof(st->admin_group));
+	memcpy(s->cfg->read_group, st->read_group, sizeof(st->read_group));
+	sl_config_free(st);
+}
+
 /* Command-line settings that replace the file's (tests and the demo run
  * sluiced with a socket and state file of their own). */
 static int apply_overrides(struct sluiced *s)
@@ -558,6 +584,7 @@ int main(int argc, char **argv)
 	s.cfg = load_config(s.config_path);
 	if (s.cfg == NULL)
 		goto out_eal;
+	startup_settings(&s);
 	if (apply_overrides(&s) < 0)
 		goto out;
 	s.tsc_hz = rte_get_tsc_hz();
