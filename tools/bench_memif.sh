@@ -239,7 +239,7 @@ fwd_cmd_sluiced() {
 	FWD_CMD=(taskset -c "$FWD_CORE" "$SLUICED_BIN" -l "$FWD_CORE"
 		--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
 		--vdev="net_memif0,role=client,socket=$1,mac=$FWD_MAC"
-		-- -c "$SLUICED_CONFIG")
+		-- -c "$SLUICED_CONFIG" --socket "$OUTDIR/$2.sock" --state-file "$OUTDIR/$2.state")
 }
 
 fwd_stats_sluiced() {
