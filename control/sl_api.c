@@ -1165,6 +1165,16 @@ static void guard_check(struct sl_api *api, uint64_t now)
 /* ------------------------------------------------------------------ */
 /* Life cycle and timers */
 
+/* The daemon's command-line replacements of file settings. */
+static void apply_overrides(const struct sl_api *api, struct sl_config *cfg)
+{
+	if (api->conf.socket_override != NULL)
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+			 api->conf.socket_override);
+	if (api->conf.state_override != NULL)
+		snprintf(cfg->state_file, sizeof(cfg->state_file), "%s", api->conf.state_override);
+}
+
 static uint64_t health_clock(void *arg)
 {
 	return now_ms(arg);
@@ -1186,7 +1196,10 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	api->conf = *conf;
 	api->ctrl = conf->ctrl;
-	api->health = sl_health_create(health_clock, api, on_health_change, api, conf->hc_ops);
+	/* With the real clock the checker keeps its own (microseconds: check
+	 * latencies); an injected clock (tests) drives both. */
+	api->health = sl_health_create(conf->clock_ms ? health_clock : NULL, api, on_health_change,
+				       api, conf->hc_ops);
 	if (api->health == NULL) {
 		snprintf(err, err_len, "health checker: %s", strerror(errno));
 		sl_config_free(initial);
@@ -1207,6 +1220,8 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	api->base = initial;
 	api->cfg = sl_config_dup(state != NULL ? state : initial);
+	if (api->cfg != NULL)
+		apply_overrides(api, api->cfg);
 	sl_config_free(state);
 	api->hist_cap = api->cfg ? RTE_MAX(api->cfg->history, 2u) : 2;
 	api->hist = calloc(api->hist_cap, sizeof(*api->hist));
@@ -1722,6 +1737,8 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 		msg(out, "out of memory");
 		return -ENOMEM;
 	}
+	apply_overrides(api, file);
+	apply_overrides(api, base_copy);
 	merge_runtime(api->base, api->cfg, file);
 	cand = file;
 	snprintf(summary, sizeof(summary), "config apply %s%s", name ? name : "-",
@@ -1948,35 +1965,76 @@ static const char *panic_mode_name(enum sl_panic_mode m)
 	return m == SL_PANIC_OPEN ? "open" : "closed";
 }
 
+/* A duration as the file writes it: the largest exact unit. */
+static json_t *duration(uint32_t ms)
+{
+	if (ms % 3600000 == 0 && ms != 0)
+		return json_sprintf("%uh", ms / 3600000);
+	if (ms % 60000 == 0 && ms != 0)
+		return json_sprintf("%um", ms / 60000);
+	if (ms % 1000 == 0)
+		return json_sprintf("%us", ms / 1000);
+	return json_sprintf("%ums", ms);
+}
+
+static json_t *percent(unsigned p)
+{
+	return json_sprintf("%u%%", p);
+}
+
+/* The VIP's settings with the file's keys and units, so what `vip show`
+ * prints can be written back with `vip set KEY=VALUE`. */
+static json_t *vip_settings(const struct sl_config_vip *v)
+{
+	const struct sl_config_health *h = &v->health;
+	json_t *hc = json_pack("{s:s}", "type", sl_hc_kind_name(h->kind));
+	json_t *o;
+
+	if (h->kind != SL_HC_NONE) {
+		json_object_set_new(hc, "port", json_integer(h->port ? h->port : v->port));
+		json_object_set_new(hc, "interval", duration(h->interval_ms));
+		json_object_set_new(hc, "timeout", duration(h->timeout_ms));
+		json_object_set_new(hc, "jitter", duration(h->jitter_ms));
+		json_object_set_new(hc, "rise", json_integer(h->rise));
+		json_object_set_new(hc, "fall", json_integer(h->fall));
+	}
+	if (h->kind == SL_HC_HTTP) {
+		json_object_set_new(hc, "path", json_string(h->path));
+		json_object_set_new(hc, "host", json_string(h->host));
+		json_object_set_new(hc, "status", json_integer(h->status));
+		json_object_set_new(hc, "body", json_string(h->body));
+	}
+	if (h->kind == SL_HC_UDP) {
+		json_object_set_new(hc, "send", json_string(h->send));
+		json_object_set_new(hc, "expect", json_string(h->expect));
+	}
+	o = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:o}", "encap",
+		      encap_name(v->encap), "table_size", (json_int_t)v->table_size, "slow_start",
+		      v->slow_start_ms ? duration(v->slow_start_ms) : json_string("off"),
+		      "drain_timeout", duration(v->drain_timeout_ms), "backup_threshold",
+		      percent(v->backup_threshold_pct), "backup_hysteresis",
+		      percent(v->backup_hysteresis_pct), "panic_threshold",
+		      percent(v->panic_threshold_pct), "panic_mode", panic_mode_name(v->panic_mode),
+		      "bounded_load", v->bounded_load_pct ? "" : "off", "when_empty",
+		      v->when_empty == SL_EMPTY_DROP ? "drop" : "unreachable", "health", hc);
+	if (v->bounded_load_pct)
+		json_object_set_new(o, "bounded_load", percent(v->bounded_load_pct));
+	json_object_set_new(o, "bounded_load_window", duration(v->bounded_load_window_ms));
+	if (v->encap == SL_ENCAP_GUE)
+		json_object_set_new(o, "gue_port", json_integer(v->gue_port));
+	return o;
+}
+
 int sl_api_vip_show(struct sl_api *api, const char *vip, struct sl_api_out *out)
 {
 	int i = find_vip_ref(api->cfg, vip, out);
-	const struct sl_config_vip *v;
 	struct sl_api_out bl = {0};
 	json_t *o;
 
 	if (i < 0)
 		return i;
-	v = &api->cfg->vips[i];
 	o = vip_summary(api, (uint32_t)i);
-	json_object_set_new(
-	    o, "settings",
-	    json_pack(
-		"{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s,s:{s:s,s:I,s:I,s:I,s:I,s:i,s:i}}",
-		"table_size", (json_int_t)v->table_size, "encap", encap_name(v->encap),
-		"slow_start_ms", (json_int_t)v->slow_start_ms, "drain_timeout_ms",
-		(json_int_t)v->drain_timeout_ms, "backup_threshold_pct",
-		(json_int_t)v->backup_threshold_pct, "backup_hysteresis_pct",
-		(json_int_t)v->backup_hysteresis_pct, "panic_threshold_pct",
-		(json_int_t)v->panic_threshold_pct, "panic_mode", panic_mode_name(v->panic_mode),
-		"bounded_load_pct", (json_int_t)v->bounded_load_pct, "bounded_load_window_ms",
-		(json_int_t)v->bounded_load_window_ms, "when_empty",
-		v->when_empty == SL_EMPTY_DROP ? "drop" : "unreachable", "health", "type",
-		sl_hc_kind_name(v->health.kind), "port",
-		(json_int_t)(v->health.port ? v->health.port : v->port), "interval_ms",
-		(json_int_t)v->health.interval_ms, "timeout_ms", (json_int_t)v->health.timeout_ms,
-		"jitter_ms", (json_int_t)v->health.jitter_ms, "rise", (int)v->health.rise, "fall",
-		(int)v->health.fall));
+	json_object_set_new(o, "settings", vip_settings(&api->cfg->vips[i]));
 	sl_api_backend_list(api, vip, &bl);
 	json_object_set(o, "backends", json_object_get(bl.result, "backends"));
 	json_decref(bl.result);

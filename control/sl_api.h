@@ -65,6 +65,12 @@ struct sl_api_conf {
 	const struct sl_hc_ops *const *hc_ops; /* [4] or NULL */
 	/* Wall clock for history entries (seconds since the epoch); NULL = time() */
 	int64_t (*wall_clock)(void *arg);
+	/* Command-line replacements of control.socket / control.state_file
+	 * (sluiced --socket / --state-file), or NULL: kept in every
+	 * configuration the API runs, so a reload of a file without them
+	 * does not show them as changes. */
+	const char *socket_override;
+	const char *state_override;
 	/* Restart-only settings (ports, next_hop.port): a change to them is
 	 * refused with a message naming the key.  NULL = no check. */
 	const char *(*restart_only)(const struct sl_config *run, const struct sl_config *new);

@@ -201,15 +201,6 @@ static int apply_overrides(struct sluiced *s)
 	return 0;
 }
 
-static uint64_t mono_ms(void *arg)
-{
-	struct timespec ts;
-
-	RTE_SET_USED(arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
-}
-
 /* SIGHUP: the configuration file again, through the same API as
  * `sluicectl config apply` (validated as a whole, three-way merged with
  * CLI changes, a new generation, or rejected with the running one kept). */
@@ -242,8 +233,9 @@ static void *ctrl_main(void *arg)
 	    .nb_workers = s->nb_workers,
 	    .config_path = s->config_path,
 	    .use_state_file = true,
-	    .clock_ms = mono_ms,
 	    .restart_only = restart_only_change,
+	    .socket_override = s->socket_override,
+	    .state_override = s->state_override,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
