@@ -1773,8 +1773,16 @@ int sl_api_config_check(struct sl_api *api, const char *path, const char *text,
 	json_t *warnings = NULL;
 	struct sl_config *cfg;
 	const char *fixed;
+	/* Without a file or text: the daemon's own file, like config apply. */
+	const char *name = path ? path : api->conf.config_path;
 
-	cfg = load_text(path ? path : "-", text, out, &warnings);
+	if (text == NULL && name == NULL) {
+		msg(out, "no configuration file to check");
+		out->result =
+		    json_pack("{s:b,s:[s]}", "ok", 0, "errors", "no configuration file to check");
+		return -EINVAL;
+	}
+	cfg = load_text(name, text, out, &warnings);
 	if (cfg == NULL) {
 		json_t *errs = json_array();
 		char *copy = strdup(out->msg);
