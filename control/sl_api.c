@@ -2037,12 +2037,16 @@ int sl_api_vip_show(struct sl_api *api, const char *vip, struct sl_api_out *out)
 {
 	int i = find_vip_ref(api->cfg, vip, out);
 	struct sl_api_out bl = {0};
-	json_t *o;
+	json_t *o, *settings;
 
 	if (i < 0)
 		return i;
 	o = vip_summary(api, (uint32_t)i);
-	json_object_set_new(o, "settings", vip_settings(&api->cfg->vips[i]));
+	/* Settings at the top level, with the file's keys (the list of
+	 * backends below replaces the summary's count). */
+	settings = vip_settings(&api->cfg->vips[i]);
+	json_object_update(o, settings);
+	json_decref(settings);
 	sl_api_backend_list(api, vip, &bl);
 	json_object_set(o, "backends", json_object_get(bl.result, "backends"));
 	json_decref(bl.result);

@@ -27,9 +27,6 @@
 #
 # Every check prints one PASS: or FAIL: line; the test fails if any check
 # failed.  Timing is only ever asserted with generous bounds.  A check whose
-# description ends in "[known bug: ...]" asserts documented behaviour that the
-# daemon does not have yet (see the KNOWN BUG comment next to it): it fails
-# until the daemon is fixed, on purpose.
 #
 # Isolation: sluiced runs inside a network namespace of its own, so its
 # health checks reach only the backend namespace (10.99.2.0/24 over a veth
@@ -582,10 +579,9 @@ expect "health --json: one target per address and type" \
 	'[["http",8081],["http",8081],["http",8081],["tcp",8080],["tcp",8080],["tcp",8080],["udp",5353],["udp",5353],["udp",5353]]'
 expect "health --json: targets name their VIPs" \
 	eq "$(j "tg(d,'$B12','udp')['vips']")" "$V3"
-# KNOWN BUG (reported): the health checker's clock is in milliseconds (sl_api
-# passes its ms clock), so a check that succeeds within 1 ms has latency 0
-# and `sluicectl health` shows "-" (no latency) for it.
-expect "health --json: every successful check has a latency (last_latency_us > 0) [known bug: ms clock]" \
+# Check latencies are in microseconds: even a check that succeeds within
+# 1 ms has one.
+expect "health --json: every successful check has a latency (last_latency_us > 0)" \
 	eq "$(j "[t['address']+'/'+t['type'] for t in d['targets'] if t['last_latency_us'] <= 0]" health1.json)" "[]"
 expect "backend list: all 9 backends up and healthy" all_up
 c backend list
@@ -741,12 +737,9 @@ scenario3() {
 	cj vs3.json vip show $V1
 	expect "vip show --json: its 3 backends, not empty" \
 		eq "$(j "(len(d['backends']), d['empty'])" vs3.json)" '[3,false]'
-	# KNOWN BUG (reported): sl_api.h says vip.show gives the VIP's settings
-	# "as the file's keys", and docs/CLI.md (and the stand-in daemon of
-	# tests/server) show them so (slow_start 30s, health.type tcp); the
-	# real daemon nests them under "settings" with other names and units
-	# (settings.slow_start_ms 6000, settings.health.interval_ms 500).
-	expect "vip show --json: settings as the file's keys (sl_api.h, docs/CLI.md) [known bug: under settings, *_ms]" \
+	# vip.show gives the VIP's settings as the file's keys and units
+	# (sl_api.h, docs/CLI.md): slow_start 6s, health.type tcp.
+	expect "vip show --json: settings as the file's keys (sl_api.h, docs/CLI.md)" \
 		eq "$(j "(d.get('slow_start'), d.get('health', {}).get('type'), d.get('health', {}).get('interval'))" vs3.json)" \
 		"[\"${SLOW_START_S}s\",\"tcp\",\"500ms\"]"
 	c config show
@@ -852,10 +845,7 @@ scenario3() {
 	cj table3.json table
 	expect "table --json: every VIP's slots add up to its table size" \
 		eq "$(j "all(sum(b['slots'] for b in v['backends'])==v['table_size'] for v in d['vips'])" table3.json)" true
-	# KNOWN BUG (reported): sl_api_table() puts no "config_fingerprint" in its
-	# result, although sl_api.h and docs/CLI.md promise one; sluicectl table
-	# prints "-" in the CONFIG FINGERPRINT column.
-	expect "table --json: a config fingerprint per VIP (docs/CLI.md, sl_api.h) [known bug: missing]" \
+	expect "table --json: a config fingerprint per VIP (docs/CLI.md, sl_api.h)" \
 		eq "$(j "all(len(v.get('config_fingerprint','')) == 16 for v in d['vips'])" table3.json)" true
 	ctl_ok "vip del" vip del $V4
 	expect "vip list: back to 3 VIPs" eval "c vip list --json; [ \"\$(j 'len(d[\"vips\"])')\" = 3 ]"
@@ -908,11 +898,9 @@ scenario3() {
 	gen_apply=$(j "d['generation']" apply3.json)
 	expect "config apply: $B13 of $V3 has weight 60" eq "$(be_field $V3 $B13 weight)" 60
 	c config diff --json
-	# KNOWN BUG (reported): config apply (and SIGHUP) replace the running
-	# control.socket / control.state_file, which sluiced's --socket and
-	# --state-file set, with the file's values: config show and the diff then
-	# name sockets and state files that are not the ones in use.
-	expect "config diff after apply: exactly the weight line [known bug: --socket/--state-file overrides lost]" \
+	# sluiced's --socket / --state-file stay in force across a reload of a
+	# file without them: the diff names only what the file changed.
+	expect "config diff after apply: exactly the weight line" \
 		eq "$(j "d['diff']")" "~ vip $V3 backend $B13 weight: 100 -> 60"
 	cj rb3.json config rollback
 	expect "config rollback --json: a new generation, summary names the target" \
