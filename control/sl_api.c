@@ -972,6 +972,15 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	sl_config_free(cand);
 	if (cfg == NULL)
 		return -EINVAL;
+	if (!o->dry_run && sl_config_equal(cfg, api->cfg)) {
+		/* Nothing to do: no new generation, nothing published. */
+		sl_config_free(cfg);
+		msg(out, "nothing to change");
+		out->result = json_pack("{s:I,s:s,s:b}", "generation",
+					(json_int_t)last_config_gen(api), "summary", summary,
+					"unchanged", 1);
+		return 0;
+	}
 	if (api->conf.restart_only != NULL &&
 	    (fixed = api->conf.restart_only(api->cfg, cfg)) != NULL) {
 		msg(out, "%s cannot change while sluiced runs (restart needed)", fixed);

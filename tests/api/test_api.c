@@ -441,6 +441,10 @@ static void history_diff_rollback(void **state)
 	worker_offline();
 	change(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 50, &out), &out);
 	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.2", SL_ADMIN_DRAINING, &out), &out);
+	/* A change to what is already there is no new generation. */
+	r = call_ok(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.1", 50, &out), &out);
+	assert_true(json_is_true(json_object_get(r, "unchanged")));
+	json_decref(r);
 	worker_online();
 
 	r = call_ok(sl_api_config_history(g_api, &out), &out);
