@@ -976,9 +976,9 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 		/* Nothing to do: no new generation, nothing published. */
 		sl_config_free(cfg);
 		msg(out, "nothing to change");
-		out->result = json_pack("{s:I,s:s,s:b}", "generation",
-					(json_int_t)last_config_gen(api), "summary", summary,
-					"unchanged", 1);
+		out->result =
+		    json_pack("{s:I,s:s,s:b}", "generation", (json_int_t)last_config_gen(api),
+			      "summary", summary, "unchanged", 1);
 		return 0;
 	}
 	if (api->conf.restart_only != NULL &&
@@ -1832,7 +1832,7 @@ static void mempool_in_use(struct rte_mempool *mp, void *arg)
 int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 {
 	json_t *workers = json_array(), *guard = json_null();
-	uint64_t heap = 0, in_use = 0, now = now_ms(api);
+	uint64_t heap = 0, allocs = 0, in_use = 0, now = now_ms(api);
 	unsigned memzones = 0, backends = 0;
 	struct rte_malloc_socket_stats ms;
 
@@ -1851,8 +1851,10 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 			      "tx", (json_int_t)wk->stats->tx, "drops", (json_int_t)drops));
 	}
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &ms) == 0)
+		if (rte_malloc_get_socket_stats(s, &ms) == 0) {
 			heap += ms.heap_allocsz_bytes;
+			allocs += ms.alloc_count;
+		}
 	rte_memzone_walk(memzone_count, &memzones);
 	rte_mempool_walk(mempool_in_use, &in_use);
 	for (uint32_t i = 0; i < api->cfg->nb_vips; i++)
@@ -1864,15 +1866,15 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 		    (json_int_t)(api->guard.until_ms > now ? api->guard.until_ms - now : 0));
 	}
 	out->result = json_pack(
-	    "{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:s?,s:s?,s:o,s:{s:I,s:I,s:I}}", "generation",
+	    "{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:s?,s:s?,s:o,s:{s:I,s:I,s:I,s:I}}", "generation",
 	    (json_int_t)api->ctrl->generation, "config_generation",
 	    (json_int_t)(api->hist_len ? hist_at(api, api->hist_len - 1)->generation : 0),
 	    "uptime_s", (json_int_t)((now - api->start_ms) / 1000), "workers", workers, "vips",
 	    (json_int_t)api->cfg->nb_vips, "backends", (json_int_t)backends, "health_targets",
 	    (json_int_t)sl_health_count(api->health), "config_path", api->conf.config_path,
 	    "state_file", api->state_path[0] ? api->state_path : NULL, "guard", guard, "memory",
-	    "heap_alloc_bytes", (json_int_t)heap, "memzones", (json_int_t)memzones,
-	    "mempool_in_use", (json_int_t)in_use);
+	    "heap_alloc_bytes", (json_int_t)heap, "heap_allocs", (json_int_t)allocs, "memzones",
+	    (json_int_t)memzones, "mempool_in_use", (json_int_t)in_use);
 	return 0;
 }
 

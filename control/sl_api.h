@@ -153,7 +153,9 @@ int sl_api_config_rollback(struct sl_api *api, const struct sl_api_opts *o, uint
 /* {"generation", "uptime_s", "workers": [{"id","lcore","generation","rx","tx","drops"}],
  *  "vips", "backends", "health_targets", "config_path", "state_file",
  *  "guard": null | {"generation","until_s"},
- *  "memory": {"heap_alloc_bytes","memzones","mempool_in_use"}} */
+ *  "memory": {"heap_alloc_bytes","heap_allocs","memzones","mempool_in_use"}}
+ * (heap_allocs: blocks allocated; exact, unlike the byte total, which
+ * includes alignment padding that depends on where blocks landed) */
 int sl_api_status(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip": REF, "encap", "serving_pool", "panic", "empty",
  *            "capacity_pct": {"primary","backup"}, "backends": n, "usable": n}]} */
