@@ -40,7 +40,8 @@ int main(int argc, char **argv)
 	char err[256];
 	bool in_open = true;
 
-	for (int i = 1; i < argc; i++) {
+	/* Options come in pairs: NAME VALUE. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (v && !strcmp(argv[i], "-s"))
@@ -60,7 +61,6 @@ int main(int argc, char **argv)
 					"[--read-group G] [--log FILE]\n");
 			return 2;
 		}
-		i++;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
