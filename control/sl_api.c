@@ -621,25 +621,19 @@ static json_t *preview(struct sl_api *api, const struct sl_config *ocfg,
 static struct sl_config *validate(const struct sl_config *cfg, const char *what,
 				  struct sl_api_out *out)
 {
-	char *yaml = sl_config_to_yaml(cfg, NULL);
 	char *diag_text = NULL;
 	size_t diag_len = 0;
 	struct sl_config *parsed = NULL;
 	struct sl_diag d = {0};
 	int rc;
 
-	if (yaml == NULL) {
-		msg(out, "out of memory");
-		return NULL;
-	}
 	d.out = open_memstream(&diag_text, &diag_len);
 	d.file = what;
 	if (d.out == NULL) {
-		free(yaml);
 		msg(out, "out of memory");
 		return NULL;
 	}
-	rc = sl_config_parse(yaml, strlen(yaml), what, &d, &parsed);
+	rc = sl_config_validate(cfg, what, &d, &parsed);
 	fclose(d.out);
 	if (rc < 0) {
 		/* The positions refer to generated text: keep the messages,
@@ -666,7 +660,6 @@ static struct sl_config *validate(const struct sl_config *cfg, const char *what,
 			msg(out, "invalid configuration (%s)", strerror(-rc));
 	}
 	free(diag_text);
-	free(yaml);
 	return parsed;
 }
 

@@ -2817,16 +2817,22 @@ char *sl_config_to_yaml(const struct sl_config *c, const char *header)
 	return close_stream(f, &buf, true);
 }
 
-int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag)
+int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag,
+		       struct sl_config **out)
 {
 	char *text = sl_config_to_yaml(c, NULL);
-	struct sl_config *back;
+	struct sl_config *back = NULL;
 	int rc;
 
+	if (out != NULL)
+		*out = NULL;
 	if (text == NULL)
 		return -ENOMEM;
 	rc = sl_config_parse(text, strlen(text), name, diag, &back);
-	sl_config_free(back);
+	if (rc == 0 && out != NULL)
+		*out = back;
+	else
+		sl_config_free(back);
 	free(text);
 	return rc;
 }

@@ -195,8 +195,10 @@ bool sl_config_equal(const struct sl_config *a, const struct sl_config *b);
  * written with sl_config_to_yaml and parsed back): 0, -EINVAL with the
  * problems reported through diag (their LINE:COLUMN point into
  * sl_config_to_yaml(c, NULL), the key paths such as vips[2].encap name the
- * setting), or -ENOMEM. */
-int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag);
+ * setting), or -ENOMEM.  With `out`, the parsed copy (what a caller that
+ * applies the configuration should run) is returned there on success. */
+int sl_config_validate(const struct sl_config *c, const char *name, struct sl_diag *diag,
+		       struct sl_config **out);
 
 /* Index of the VIP (address, port (host order, 0 = any), proto) or -1. */
 int sl_config_find_vip(const struct sl_config *c, uint8_t family, const uint8_t addr[16],

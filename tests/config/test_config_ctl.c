@@ -784,10 +784,10 @@ static void test_validate(void **state)
 	struct sl_diag d = {.out = f};
 
 	(void)state;
-	assert_int_equal(sl_config_validate(c, "running", &d), 0);
+	assert_int_equal(sl_config_validate(c, "running", &d, NULL), 0);
 	c->vips[0].backends[1].weight = 70000;
 	c->has_src6 = false;
-	assert_int_equal(sl_config_validate(c, "running", &d), -EINVAL);
+	assert_int_equal(sl_config_validate(c, "running", &d, NULL), -EINVAL);
 	fclose(f);
 	assert_int_equal(d.errors, 3);
 	assert_non_null(strstr(out, ": error: vips[0].backends[1].weight: 70000 is out of range "
