@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_reciprocal.h>
+#include <rte_tcp.h>
 
 #include "sl_encap.h"
 #include "sl_flow.h"
@@ -386,6 +387,10 @@ static inline void remember(struct sl_worker *w, const struct sl_pkt_meta *pm, u
 	if (r.result != SL_FLOW_INS_EXISTED) {
 		rc->new_flows++;
 		w->stats->vip_new_flows[vid]++;
+		if (pm->key.proto == IPPROTO_TCP && !(pm->tcp_flags & RTE_TCP_SYN_FLAG)) {
+			w->stats->tcp_nonsyn_miss++;
+			w->stats->vip_nonsyn_miss[vid]++;
+		}
 	}
 }
 

@@ -72,6 +72,11 @@ struct sl_worker_stats {
 	/* Bounded load: new flows that found every real of their slot's order
 	 * at its cap and went to the slot's owner anyway. */
 	uint64_t bl_overflow;
+	/* New flow-table entries made for a TCP packet without SYN: the flow
+	 * began elsewhere (another instance or worker, a restart, a table that
+	 * moved it), so a burst of them means flows were re-routed or instances
+	 * disagree.  The packet is still forwarded (to the current choice). */
+	uint64_t tcp_nonsyn_miss;
 	uint64_t drops[SL_V_MAX];
 	uint64_t polls;	      /* poll loop iterations */
 	uint64_t busy_polls;  /* iterations that received at least one packet */
@@ -81,7 +86,8 @@ struct sl_worker_stats {
 	/* Per real (indexed by real id): a VIP's packets and bytes are the sum
 	 * over its reals, done by whoever reads them, not per packet here. */
 	struct sl_real_counters real[SL_REAL_IDS];
-	uint64_t vip_new_flows[SL_VIP_IDS]; /* indexed by VIP id */
+	uint64_t vip_new_flows[SL_VIP_IDS];   /* indexed by VIP id */
+	uint64_t vip_nonsyn_miss[SL_VIP_IDS]; /* tcp_nonsyn_miss by VIP id */
 	/* Bounded load, per VIP id: new flows that went to a fallback of their
 	 * slot's order because the reals before it were at their cap. */
 	uint64_t vip_bl_spill[SL_VIP_IDS];
