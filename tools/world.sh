@@ -208,11 +208,14 @@ rec_pid() { # NAME: the recorded PID if that process still runs
 
 # ------------------------------------------------------------ tear-down
 
-our_netns() { # the namespaces of PREFIX: recorded ones and ones named like ours
+# our_netns: the existing namespaces of PREFIX: the ones recorded, and ones
+# named like ours (a world whose state directory is gone).
+our_netns() {
+	local all
+	all=$(ip netns list 2>/dev/null | awk '{print $1}')
 	{
-		[ -f "$DIR/netns" ] && cat "$DIR/netns"
-		ip netns list 2>/dev/null | awk '{print $1}' |
-			grep -E "^$(printf '%s' "$PREFIX" | sed 's/[.[\*^$]/\\&/g')-(c[0-9]+|rt|lb|b[0-9]+)\$"
+		[ -f "$DIR/netns" ] && grep -xF -f "$DIR/netns" <<<"$all"
+		grep -E "^$(printf '%s' "$PREFIX" | sed 's/[.[\*^$]/\\&/g')-(c[0-9]+|rt|lb|b[0-9]+)\$" <<<"$all"
 	} | sort -u
 }
 
@@ -243,6 +246,8 @@ do_down() {
 	rm -f /dev/hugepages/"$LB_PREFIX"*
 	rm -rf /var/run/dpdk/"$LB_PREFIX"
 	if [ "${SLW_KEEP:-0}" = 1 ]; then
+		# Logs and configuration stay; the records of a running world go.
+		rm -rf "$DIR/pids" "$DIR/netns" "$DIR/world.env" "$SOCK"
 		[ -d "$DIR" ] && say "state directory kept: $DIR"
 	else
 		rm -rf "$DIR"
@@ -252,10 +257,12 @@ do_down() {
 
 # ------------------------------------------------------------ building
 
-UP_OK=0
+# UP_BUILDING=1 once `up` has started building (before that a failure,
+# e.g. an existing world of the same prefix, must not tear anything down).
+UP_BUILDING=0
 die() {
 	warn "error: $*"
-	if [ "$UP_OK" = 0 ] && [ "$CMD" = up ]; then
+	if [ "$UP_BUILDING" = 1 ]; then
 		[ -f "$LB_LOG" ] && { warn "last sluiced log lines:"; tail -n 15 "$LB_LOG" | sed 's/^/    /' >&2; }
 		warn "tearing the partial world down"
 		do_down
@@ -391,7 +398,7 @@ nginx_conf() { # K
 	mkdir -p "$d/www" "$d/tmp"
 	python3 - "$d/www/big" "$name" <<'EOF'
 import sys
-tail = ("backend %s\n" % sys.argv[2]).encode()
+tail = ("\nbackend %s\n" % sys.argv[2]).encode()
 pat = b"0123456789abcdef" * 4096
 open(sys.argv[1], "wb").write(pat[: 65536 - len(tail)] + tail)
 EOF
@@ -621,10 +628,13 @@ do_up() {
 	for b in "$SLUICED" "$CTL"; do
 		[ -x "$b" ] || die "$b is not built (make build, or set SLUICE_BUILD)"
 	done
-	if [ -n "$(our_netns)" ] || [ -e "$DIR" ]; then
+	if [ -n "$(our_netns)" ] || [ -e "$DIR/pids" ]; then
 		die "a world with prefix $PREFIX exists ($DIR, namespaces: $(our_netns | tr '\n' ' ')); tools/world.sh -p $PREFIX down"
 	fi
 	t0=$(date +%s%3N)
+	# What an earlier world of this prefix kept (SLW_KEEP=1): its logs.
+	rm -rf "$DIR"
+	UP_BUILDING=1
 	mkdir -p "$DIR/pids" || die "cannot create $DIR"
 	# The servers' workers (nginx: user nobody) read their files here.
 	chmod 755 "$DIR"
@@ -651,7 +661,7 @@ do_up() {
 		sleep 0.2
 	done
 	all_healthy || die "not every backend became healthy within 30 s: $(ctl backend list 2>&1)"
-	UP_OK=1
+	UP_BUILDING=0
 	say "up in $(($(date +%s%3N) - t0)) ms; state in $DIR (world.env)"
 }
 

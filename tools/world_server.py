@@ -43,7 +43,7 @@ def ready(path):
 
 
 def big_body(name):
-    tail = ("backend %s\n" % name).encode()
+    tail = ("\nbackend %s\n" % name).encode()
     pat = b"0123456789abcdef" * (BIG // 16)
     return pat[: BIG - len(tail)] + tail
 
