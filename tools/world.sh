@@ -646,8 +646,16 @@ do_up() {
 	else
 		warn "SLW_DECAP=0: backends without decapsulation (encapsulated packets arrive and go nowhere)"
 	fi
+	if [ "$SERVER" = nginx ]; then
+		for ((k = 1; k <= NB; k++)); do
+			nginx_conf "$k"
+		done
+		# nginx's worker runs as nobody: every directory above its
+		# files must let others through.
+		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$DIR/b1/www/big" ||
+			die "user nobody cannot read $DIR/b1/www/big (nginx's worker): make the directories above $DIR readable by others, or --server python"
+	fi
 	for ((k = 1; k <= NB; k++)); do
-		[ "$SERVER" = nginx ] && nginx_conf "$k"
 		server_start "$k" http || die "b$k: http server"
 		server_start "$k" udp || die "b$k: udp server"
 	done

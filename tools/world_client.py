@@ -4,7 +4,7 @@
 """Clients for the test world (tools/world.sh): real kernel TCP and UDP.
 
     world_client.py get  ADDR PORT [--n N] [--conc C] [--duration S] [--path P]
-                         [--ops FILE] [--timeout S]
+                         [--pause-ms X] [--ops FILE] [--timeout S]
     world_client.py hold ADDR PORT --stop-file F [--conns K] [--interval-ms X]
                          [--ready-file R] [--max-s S] [--timeout S]
     world_client.py udp  ADDR PORT [--n N] [--timeout S]
@@ -13,7 +13,8 @@
     world_client.py pmtu-udp ADDR PORT [--size BYTES] [--wait S]
 
 get:   short connections (connect, GET, read to EOF, close), C at a time, N in
-       all (or for S seconds); counts answers by the backend named in them.
+       all (or for S seconds), each of the C pausing X ms after each one;
+       counts answers by the backend named in them.
        --ops FILE: one line per connection "START_MS END_MS RESULT" (wall
        clock ms; RESULT a backend name or ERR:<errno name>).
 hold:  K long-lived keep-alive connections, one request every X ms each,
@@ -188,6 +189,8 @@ def cmd_get(a):
                     res["errors"][err] = res["errors"].get(err, 0) + 1
                 if a.ops:
                     ops.append("%.1f %.1f %s" % (t1, t2, r if err is None else "ERR:" + err))
+            if a.pause_ms:
+                time.sleep(a.pause_ms / 1000.0)
 
     th = [threading.Thread(target=worker) for _ in range(a.conc)]
     for t in th:
@@ -383,6 +386,7 @@ def parse(argv):
     q.add_argument("--conc", type=int, default=1)
     q.add_argument("--duration", type=float, default=0.0)
     q.add_argument("--path", default="/")
+    q.add_argument("--pause-ms", type=float, default=0.0)
     q.add_argument("--ops")
     q = common(sub.add_parser("hold"))
     q.add_argument("--conns", type=int, default=1)
