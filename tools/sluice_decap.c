@@ -120,6 +120,14 @@ static void usage(FILE *f)
 		SL_DECAP_MAX_GUE, SL_DECAP_DEF_GUE, SL_DECAP_MAX_DST);
 }
 
+/* libbpf's error text: its own codes (bad ELF, ...) above the errno range. */
+static const char *bpf_strerror(int e, char *buf, size_t n)
+{
+	if (libbpf_strerror(e, buf, n) != 0)
+		snprintf(buf, n, "error %d", e);
+	return buf;
+}
+
 static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void err(const char *fmt, ...)
 {
@@ -452,7 +460,7 @@ static int cmd_attach(const struct opts *o)
 	struct attached att[3], *ours = NULL;
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
-	char path[PATH_MAX], name[BPF_OBJ_NAME_LEN];
+	char path[PATH_MAX], name[BPF_OBJ_NAME_LEN], ebuf[128];
 	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts);
 	uint32_t flags;
 	unsigned ifindex;
@@ -484,7 +492,8 @@ static int cmd_attach(const struct opts *o)
 
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
-		err("BPF object '%s': cannot open: %s", path, strerror(errno));
+		err("BPF object '%s': cannot open: %s", path,
+		    bpf_strerror(errno, ebuf, sizeof(ebuf)));
 		return EXIT_FAIL;
 	}
 	prog = bpf_object__find_program_by_name(obj, SL_DECAP_PROG_NAME);
@@ -496,7 +505,7 @@ static int cmd_attach(const struct opts *o)
 	if (rc < 0) {
 		err("BPF object '%s': the kernel refused to load it: %s (the verifier's log, "
 		    "if any, is above)",
-		    path, strerror(-rc));
+		    path, bpf_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (configure(obj, o) < 0)
