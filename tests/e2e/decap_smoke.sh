@@ -162,8 +162,10 @@ if ! setup >"$WORK/setup.log" 2>&1; then
 fi
 pass "namespaces $NS_C and $NS_B, veth $IF_C <-> $IF_B"
 
-inb timeout 120 python3 "$PEER" serve --vip4 "$VIP4" --vip6 "$VIP6" --port "$PORT" \
-	--log "$WORK/server.log" --lifetime 110 &
+# Not through inb (a function would run in a subshell): `ip netns exec`
+# execs timeout, so $! is timeout, which passes our SIGTERM on to python.
+ip netns exec "$NS_B" timeout 120 python3 "$PEER" serve --vip4 "$VIP4" --vip6 "$VIP6" \
+	--port "$PORT" --log "$WORK/server.log" --lifetime 110 &
 SERVER_PID=$!
 for i in $(seq 50); do
 	grep -q ready "$WORK/server.log" 2>/dev/null && break
