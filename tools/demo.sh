@@ -2,244 +2,244 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The sluice authors
 #
-# demo.sh: what `make demo` (tools/run demo) runs.  Starts sluiced with
-# tools/conf/demo.yaml and the traffic generator sl-gen on a memif link
-# (a shared-memory Ethernet link between two DPDK processes, no NIC needed):
+# demo.sh: what `make demo` (tools/run demo) runs.  It builds the test world
+# of tools/world.sh (clients, a router, the LB host running sluiced on
+# AF_XDP, three backends running nginx, all in network namespaces, nothing
+# outside them touched) and shows sluice at work with real TCP and UDP:
 #
-#   sl-gen (clients + router) --TCP to a VIP-->  sluiced (load balancer)
-#          counts what comes back, <--encapsulated to a backend--
-#          by outer destination
+#   1. curl through the IPv4 and the IPv6 VIP; the backend that answered
+#      says so (direct server return: the answer does not pass sluiced);
+#   2. a few thousand connections to each VIP: each backend's share next to
+#      the share its weight asks for (100/100/50), as the clients counted it
+#      and as sluiced counted it;
+#   3. under load, one backend's nginx is killed: health checks mark it down
+#      within interval x fall + timeout, sluiced logs it (and raises its
+#      alerts), new connections go to the others, the others' connections
+#      see nothing; the server is started again and the backend comes back;
+#   4. the world stays up: it prints the sluicectl commands to try against
+#      it, and how to stop it.
 #
-# It sends a few seconds of traffic to the IPv4 VIP, then to the IPv6 VIP,
-# shows which backend got what share next to the share its weight asks for
-# (as seen by the router, sl-gen, and as counted by sluiced), the drops,
-# then stops everything and cleans up (processes, hugepage files, sockets).
+#   tools/demo.sh [start]   the above (an earlier demo still running is
+#                           stopped first)
+#   tools/demo.sh stop      stop sluiced and the servers, delete the
+#                           namespaces and hugepage files
+#   tools/demo.sh status    what runs
 #
-# Environment (optional): SLUICE_BUILD (build dir, default build/),
-# DEMO_FLOWS (4096), DEMO_RATE (packets/s, 200000), DEMO_SECONDS (2),
-# DEMO_KEEP=1 keeps the logs.
+# Environment: SLUICE_BUILD (build dir, default build/), DEMO_PMD (af_xdp;
+# af_packet where the kernel has no AF_XDP, chosen by itself then),
+# DEMO_CONNS (3000 per VIP), DEMO_STOP=1 (stop the world at the end instead
+# of leaving it running, e.g. in CI).  Any failure or Ctrl-C tears the
+# world down.  Needs root (tools/setup.sh prepares the machine).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SLUICE_BUILD:-$ROOT/build}
-SLUICED=$BUILD/control/sluiced
-GEN=$BUILD/tools/sl-gen
+export SLUICE_BUILD=$BUILD
+PREFIX=sldemo
+DIR=/tmp/sluice-demo
+CONNS=${DEMO_CONNS:-3000}
+PMD=${DEMO_PMD:-af_xdp}
+CLIENT=$ROOT/tools/world_client.py
 CTL=$BUILD/tools/sluicectl
-CONF=$ROOT/tools/conf/demo.yaml
-FLOWS=${DEMO_FLOWS:-4096}
-RATE=${DEMO_RATE:-200000}
-SECS=${DEMO_SECONDS:-2}
-GEN_MAC=02:99:00:00:00:01 # the next hop in demo.yaml
-LB_MAC=02:99:00:00:00:02
-MEM_MB=256
+# Paths as the user will type them.
+case $BUILD in "$PWD"/*) CTL_SHOWN=${CTL#"$PWD"/} ;; *) CTL_SHOWN=$CTL ;; esac
+case $ROOT in "$PWD") TOOLS_SHOWN=tools ;; *) TOOLS_SHOWN=$ROOT/tools ;; esac
 
+W() { "$ROOT/tools/world.sh" -p "$PREFIX" --dir "$DIR" "$@"; }
 die() {
 	echo "demo: $*" >&2
 	exit 1
 }
 
-for b in "$SLUICED" "$GEN" "$CTL"; do
+case ${1:-start} in
+stop)
+	W down
+	echo "demo: stopped; everything it started is gone"
+	exit 0
+	;;
+status)
+	W status
+	exit 0
+	;;
+start) ;;
+*)
+	sed -n '/^#   tools\/demo.sh \[start\]/,/^#   tools\/demo.sh status/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,3\}//' >&2
+	exit 2
+	;;
+esac
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, hugepages): sudo tools/run demo"
+for b in "$BUILD/control/sluiced" "$CTL" "$BUILD/tools/sluice-decap"; do
 	[ -x "$b" ] || die "$b is not built (make build, or set SLUICE_BUILD)"
 done
-[ -w /dev/hugepages ] || die "needs root and hugetlbfs on /dev/hugepages (tools/setup.sh)"
-free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
-[ "${free:-0}" -ge $((MEM_MB + 16)) ] ||
-	die "only ${free:-0} free 2 MiB hugepages; needs $((MEM_MB + 16)) (tools/setup.sh)"
-
-# sluiced's worker and sl-gen each poll a core; on a one-CPU machine they
-# share it (slow, but the demo still works).
-if [ "$(nproc)" -ge 2 ]; then
-	LB_CORE=1 GEN_CORE=0
-else
-	LB_CORE=0 GEN_CORE=0
+if [ "$PMD" = af_xdp ] && ! python3 -c 'import socket; socket.socket(44, socket.SOCK_RAW).close()' 2>/dev/null; then
+	echo "demo: this kernel has no AF_XDP sockets: sluiced runs on AF_PACKET instead"
+	PMD=af_packet
 fi
 
-TAG=sldemo$$
-WORK=$(mktemp -d /tmp/sluice-demo.XXXXXX)
-SOCK=$WORK/memif.sock
-LB_PID=
-GEN_PID=
 OK=0
-
-stop_pid() { # PID SIGNAL SECONDS: signal, wait, then SIGKILL
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -"$2" "$pid" 2>/dev/null
-	for ((i = 0; i < $3 * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
 cleanup() {
-	stop_pid "$GEN_PID" TERM 5
-	stop_pid "$LB_PID" INT 10
-	rm -f /dev/hugepages/"$TAG"_*
-	rm -rf /var/run/dpdk/"$TAG"_*
-	rm -f "$SOCK"
-	if [ $OK -eq 1 ] && [ "${DEMO_KEEP:-0}" != 1 ]; then
-		rm -rf "$WORK"
-	else
-		echo "demo: logs kept in $WORK" >&2
+	trap - EXIT INT TERM
+	jobs -p | xargs -r kill 2>/dev/null
+	if [ "$OK" != 1 ] || [ "${DEMO_STOP:-0}" = 1 ]; then
+		SLW_QUIET=1 W down
+		[ "$OK" = 1 ] || echo "demo: stopped and cleaned up" >&2
 	fi
 }
 trap cleanup EXIT
-# Interrupted: clean up as on success (logs too, unless DEMO_KEEP=1).
-trap 'echo "demo: interrupted" >&2; OK=1; exit 130' INT TERM
+trap 'echo; echo "demo: interrupted" >&2; exit 130' INT TERM
 
-echo "sluice demo: sluiced (load balancer, core $LB_CORE) <--memif--> sl-gen (clients and router, core $GEN_CORE)"
-echo "  config: tools/conf/demo.yaml"
-
-# sluiced is the memif server: it stays up while sl-gen connects once per VIP.
-taskset -c "$LB_CORE" "$SLUICED" -l "$LB_CORE" --file-prefix "${TAG}_lb" --no-pci \
-	-m "$MEM_MB" --single-file-segments \
-	--vdev="net_memif0,role=server,socket=$SOCK,mac=$LB_MAC" \
-	-- -c "$CONF" --socket "$WORK/sluiced.sock" --state-file "$WORK/sluiced.state" \
-	>"$WORK/sluiced.log" 2>&1 &
-LB_PID=$!
-for ((i = 0; i < 200; i++)); do
-	grep -q 'Ctrl-C to stop' "$WORK/sluiced.log" && break
-	kill -0 "$LB_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if ! grep -q 'Ctrl-C to stop' "$WORK/sluiced.log"; then
-	tail -n 20 "$WORK/sluiced.log" >&2
-	die "sluiced did not start (log above)"
+if [ -d "$DIR/pids" ] || ip netns list 2>/dev/null | grep -q "^$PREFIX-"; then
+	echo "demo: an earlier demo is still running: stopping it first"
+	SLW_QUIET=1 W down
 fi
 
-# send NAME VIP PORT: one bounded sl-gen run; its JSON line goes to $WORK/NAME.json
-send() {
-	local name=$1 vip=$2 port=$3 rc
-	timeout -s TERM -k 5 $((SECS + 30)) taskset -c "$GEN_CORE" "$GEN" -l "$GEN_CORE" \
-		--file-prefix "${TAG}_$name" --no-pci -m "$MEM_MB" --single-file-segments \
-		--vdev="net_memif0,role=client,socket=$SOCK,mac=$GEN_MAC" \
-		-- --vip "$vip" --vport "$port" --dst-mac "$LB_MAC" --flows "$FLOWS" \
-		--rate "$RATE" --warmup 0 --duration "$SECS" --expect-encap --link-timeout 15 \
-		>"$WORK/$name.log" 2>"$WORK/$name.err" &
-	GEN_PID=$!
-	wait "$GEN_PID"
-	rc=$?
-	GEN_PID=
-	rm -f /dev/hugepages/"${TAG}_$name"*
-	rm -rf /var/run/dpdk/"${TAG}_$name"
-	tail -n 1 "$WORK/$name.log" >"$WORK/$name.json"
-	if [ $rc -ne 0 ] || ! grep -q '^{' "$WORK/$name.json"; then
-		tail -n 10 "$WORK/$name.err" >&2
-		die "sl-gen ($name) failed (exit $rc); logs in $WORK"
-	fi
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+run() { # show a command, then run it
+	echo "  \$ $*"
+	"$@" 2>&1 | sed 's/^/    /'
 }
+ctl() { timeout -k 5 30 "$CTL" -s "$DIR/sluiced.sock" "$@"; }
+now_ms() { date +%s%3N; }
 
-echo "  sending ${SECS}s of TCP at $RATE packets/s from $FLOWS client flows to each VIP..."
-send v4 10.99.100.1 80
-send v6 fd00:99:100::1 443
-
-# The operator's view through the control socket, and a change previewed
-# (--dry-run applies nothing).
-ctl() {
-	echo "  \$ sluicectl $*"
-	timeout 10 "$CTL" -s "$WORK/sluiced.sock" "$@" | sed 's/^/    /' ||
-		die "sluicectl $* failed"
-}
-echo
-ctl vip list
-ctl table 10.99.100.1:80/tcp
-ctl backend weight 10.99.100.1:80/tcp 10.99.1.3 100 --dry-run
-echo
-
-# Stop sluiced: on SIGINT it prints its counter summary and a JSON line.
-stop_pid "$LB_PID" INT 15
-LB_PID=
-rm -f /dev/hugepages/"${TAG}_lb"* "$SOCK"
-rm -rf /var/run/dpdk/"${TAG}_lb"
-grep -q '^{"sluiced_stats"' "$WORK/sluiced.log" ||
-	die "sluiced printed no final summary; log in $WORK/sluiced.log"
-
-python3 - "$CONF" "$WORK" <<'EOF'
-import json, re, sys
-
-conf, work = sys.argv[1], sys.argv[2]
-
-# The VIPs and weights, from demo.yaml (written in the simple style this
-# parser reads: one "- address:" per VIP, one "{ address: .., weight: .. }"
-# per backend).
-vips, cur = [], None
-for line in open(conf):
-    line = line.split("#", 1)[0].rstrip()
-    m = re.match(r"\s*- \{\s*address:\s*\"?([^\",}]+)\"?\s*(?:,\s*weight:\s*(\d+))?\s*\}", line)
-    if m and cur is not None:
-        cur["backends"].append((m.group(1).strip(), int(m.group(2) or 100)))
-        continue
-    m = re.match(r"\s*- address:\s*\"?([^\"]+)\"?$", line)
-    if m:
-        cur = {"address": m.group(1).strip(), "backends": []}
-        vips.append(cur)
-        continue
-    m = re.match(r"\s+(port|protocol|encap):\s*(\S+)", line)
-    if m and cur is not None:
-        cur[m.group(1)] = m.group(2)
-
-# sluiced's summary: per VIP, per backend packets and new flows.
-lb = {}
-log = open(work + "/sluiced.log").read().splitlines()
-stats = json.loads([l for l in log if l.startswith('{"sluiced_stats"')][-1])["sluiced_stats"]
-vip = None
-for line in log:
-    m = re.match(r"\s+vip (\S+):(\d+)/(\w+)\s+packets (\d+) bytes (\d+) new_flows (\d+)", line)
-    if m:
-        a = m.group(1)
-        vip = lb.setdefault(a.strip("[]"), {"packets": int(m.group(4)),
-                                            "flows": int(m.group(6)), "be": {}})
-        continue
-    m = re.match(r"\s+backend (\S+)\s+packets (\d+) \(\s*[\d.]+%\) bytes (\d+) new_flows (\d+)",
-                 line)
-    if m and vip is not None:
-        vip["be"][m.group(1)] = (int(m.group(2)), int(m.group(4)))
-
-def pct(a, b):
-    return 100.0 * a / b if b else 0.0
-
-names = {"ipip": "IP-in-IP", "ip6ip6": "IPv6-in-IPv6", "ipv4-in-ipv6": "IPv4-in-IPv6",
-         "gue": "GUE"}
-for run, v in zip(("v4", "v6"), vips):
-    g = json.loads(open("%s/%s.json" % (work, run)).read())
-    s = lb.get(v["address"], {"packets": 0, "flows": 0, "be": {}})
-    wsum = sum(w for _, w in v["backends"]) or 1
-    fam = "IPv6" if ":" in v["address"] else "IPv4"
-    print()
-    print("%s VIP %s port %s/%s, %s to %d backends: sl-gen sent %d packets, got %d back"
-          % (fam, v["address"], v.get("port"), v.get("protocol"),
-             names.get(v.get("encap"), v.get("encap")), len(v["backends"]), g["tx"], g["rx"]))
-    print("  %-14s %6s %8s | %-20s | %-20s | %-14s"
-          % ("backend", "weight", "expected", "router got (sl-gen)", "sluiced sent",
-             "flows (sluiced)"))
-    for addr, w in v["backends"]:
-        got = g.get("dst", {}).get(addr, 0)
-        sp, sf = s["be"].get(addr, (0, 0))
-        print("  %-14s %6d %7.1f%% | %10d %7.1f%%  | %10d %7.1f%%  | %6d %6.1f%%"
-              % (addr, w, pct(w, wsum), got, pct(got, g["rx"]), sp, pct(sp, s["packets"]),
-                 sf, pct(sf, s["flows"])))
-    other = g["rx"] - sum(g.get("dst", {}).get(a, 0) for a, _ in v["backends"])
-    print("  not encapsulated: %d, to other destinations: %d, not back in time: %d (%.3f%%;"
-          " in flight when sl-gen stopped counting, or dropped)"
-          % (g.get("encap_bad", 0), other, g["tx"] - g["rx"], 100 * g["loss"]))
-
-d = {k: v for k, v in stats["drops"].items() if v}
-fl = stats["flow"]
-print()
-print("sluiced in total: received %d, forwarded %d, dropped %s; flow table: %d hits, %d misses"
-      " (new flows)" % (stats["rx"], stats["tx"],
-                        ", ".join("%s %d" % kv for kv in d.items()) if d else "none",
-                        fl["hits"], fl["misses"]))
-print("(Shares follow the weights up to hashing noise: Maglev spreads flows, not packets,"
-      " so a few thousand flows land within a point or two of the weight share.)")
+say "sluice demo: building the world"
+cat <<'EOF'
+  clients c1 c2 --- router ---- LB host: sluiced (one worker core), in front of it
+                      |         an XDP program: VIP traffic to sluiced, the rest
+                      |         to the kernel (ARP, health checks)
+                      +-- b1 b2 b3: nginx, a UDP echo, the VIPs on loopback,
+                          an XDP program stripping sluice's tunnel headers
+  VIPs: 10.99.100.1:80 (IPv4, IP-in-IP), [fd00:99::100:1]:80 (IPv6, IPv6-in-IPv6),
+        10.99.100.2:5300/udp (GUE), ...  Weights b1 100, b2 100, b3 50.
+  Replies go from the backends straight to the clients (direct server return).
 EOF
-rc=$?
-[ $rc -eq 0 ] || die "could not summarise; logs in $WORK"
-OK=1
+W -n 3 --weights 100,100,50 --pmd "$PMD" up || die "the world did not come up (see above)"
+# shellcheck disable=SC1091
+. "$DIR/world.env"
+
+say "1. Real clients: curl through the IPv4 and the IPv6 VIP"
+run ip netns exec "$NS_C1" curl -sS -m 5 http://10.99.100.1/
+run ip netns exec "$NS_C1" curl -sS -m 5 -g "http://[fd00:99::100:1]/"
+run ip netns exec "$NS_C1" curl -sS -m 5 -o /dev/null -w 'GET /big: %{size_download} bytes in %{time_total} s\n' http://10.99.100.1/big
+echo "  (sluiced forwarded only the requests; each answer came from the backend itself)"
+
+say "2. $CONNS connections to each TCP VIP, 300 datagrams to the UDP VIP"
+ctl stats --json >"$DIR/demo.stats0" || die "sluicectl stats failed"
+for v in "$VIP4" "$VIP6"; do
+	ip netns exec "$NS_C1" python3 "$CLIENT" get "$v" "$HTTP_PORT" --n "$CONNS" --conc 4 \
+		>"$DIR/demo.get.$v" || die "the client failed"
+done
+ip netns exec "$NS_C1" python3 "$CLIENT" udp "$VIP4U" "$UDP_PORT" --n 300 >"$DIR/demo.udp" ||
+	die "the UDP client failed"
+ctl stats --json >"$DIR/demo.stats1" || die "sluicectl stats failed"
+python3 - "$DIR" "$REF4" "$REF6" "$REF4U" "$VIP4" "$VIP6" <<'EOF' || die "could not summarise"
+import json, sys
+d, refs, vips = sys.argv[1], sys.argv[2:5], sys.argv[5:7]
+s0 = {v["vip"]: v for v in json.load(open(d + "/demo.stats0"))["vips"]}
+s1 = {v["vip"]: v for v in json.load(open(d + "/demo.stats1"))["vips"]}
+env = dict(l.split("=", 1) for l in open(d + "/world.env").read().split() if "=" in l)
+names = {}
+for k in range(1, 10):
+    for fam in ("4", "6"):
+        if "BE%s_%d" % (fam, k) in env:
+            names[env["BE%s_%d" % (fam, k)]] = ("b%d" % k, int(env["W_%d" % k]))
+files = [d + "/demo.get." + vips[0], d + "/demo.get." + vips[1], d + "/demo.udp"]
+for ref, f in zip(refs, files):
+    c = json.load(open(f))
+    v0, v1 = s0[ref], s1[ref]
+    flows0 = {b["address"]: b["new_flows"] for b in v0["backends"]}
+    bes = [(names[b["address"]], b["address"], b["new_flows"] - flows0.get(b["address"], 0))
+           for b in v1["backends"]]
+    wsum = sum(w for (n, w), a, f in bes) or 1
+    fsum = sum(f for _, _, f in bes) or 1
+    print("\n  %s: %d sent, %d answered, errors %s" % (ref, c["n"], c["ok"], c["errors"] or "none"))
+    print("    %-4s %-15s %6s %9s | %-16s | %-16s" % ("", "backend", "weight", "expected",
+                                                      "clients counted", "sluiced counted"))
+    for (n, w), a, f in bes:
+        got = c["by_backend"].get(n, 0)
+        print("    %-4s %-15s %6d %8.1f%% | %6d  %6.1f%%  | %6d  %6.1f%%" % (
+            n, a, w, 100.0 * w / wsum, got, 100.0 * got / max(1, c["ok"]), f, 100.0 * f / fsum))
+EOF
+echo "  (Maglev spreads flows by weight: a few thousand connections land within a point"
+echo "   or two of the weight's share.)"
+
+say "3. Failover: b2's nginx is killed while clients keep connecting"
+ip netns exec "$NS_C1" python3 "$CLIENT" get "$VIP4" "$HTTP_PORT" --duration 7 --conc 3 \
+	--pause-ms 5 --ops "$DIR/demo.ops" >"$DIR/demo.load" 2>&1 &
+LOAD=$!
+sleep 2
+lines0=$(wc -l <"$LB_LOG")
+t0=$(now_ms)
+echo "  $(date +%T.%3N) kill b2's nginx (it stops answering at once)"
+W server stop b2 http
+td=
+while [ $(($(now_ms) - t0)) -lt 15000 ]; do
+	if ctl backend list --json "$REF4" 2>/dev/null |
+		python3 -c "import json,sys; sys.exit(0 if any(b['address']=='$BE4_2' and b['health']=='down' for b in json.load(sys.stdin)['backends']) else 1)"; then
+		td=$(now_ms)
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$td" ] || die "b2 was not marked down within 15 s"
+echo "  $(date +%T.%3N) b2 is down, $((td - t0)) ms after the kill (configured: interval $HC_INTERVAL x fall $HC_FALL + timeout $HC_TIMEOUT)"
+wait "$LOAD"
 echo
-echo "Everything is stopped and cleaned up.  Next:"
-echo "  run it for real: README.md, \"Running it for real\" (sluiced [EAL] -- -c FILE; docs/CONFIG.md)"
-echo "  tests: tools/run test (or make test); benchmarks: make bench"
+echo "  sluiced's log since the kill:"
+tail -n +"$((lines0 + 1))" "$LB_LOG" | grep -E 'sluice: (health|vip|ALERT)|ALERT|"alert"' |
+	head -n 12 | sed 's/^/    /'
+echo
+echo "  \$ sluicectl backend list $REF4"
+ctl backend list "$REF4" | sed 's/^/    /'
+
+python3 - "$DIR/demo.ops" "$t0" "$td" <<'EOF'
+import sys
+t0, td = float(sys.argv[2]), float(sys.argv[3])
+ph = {"before the kill": {}, "kill -> down": {}, "after the down mark": {}}
+for line in open(sys.argv[1]):
+    p = line.split()
+    if len(p) != 3:
+        continue
+    k = "before the kill" if float(p[0]) < t0 else "kill -> down" if float(p[0]) < td \
+        else "after the down mark"
+    ph[k][p[2]] = ph[k].get(p[2], 0) + 1
+print("  the clients' connections, by when they started:")
+for k, v in ph.items():
+    print("    %-20s %s" % (k, ", ".join("%s %d" % kv for kv in sorted(v.items())) or "none"))
+print("  (ERR:ECONNREFUSED: new connections that reached b2 after its nginx was gone and\n"
+      "   before it was marked down; after that, none goes to b2 and none fails)")
+EOF
+W server start b2 http >/dev/null || die "could not start b2's nginx again"
+for ((i = 0; i < 100; i++)); do
+	ctl backend list --json "$REF4" 2>/dev/null |
+		python3 -c "import json,sys; sys.exit(0 if all(b['health']=='up' for b in json.load(sys.stdin)['backends']) else 1)" && break
+	sleep 0.1
+done
+echo "  b2's nginx started again: b2 is $(ctl backend list --json "$REF4" | python3 -c "import json,sys; print([b['state'] for b in json.load(sys.stdin)['backends'] if b['address']=='$BE4_2'][0])") (after $HC_RISE good checks)"
+
+OK=1
+if [ "${DEMO_STOP:-0}" = 1 ]; then
+	say "Done (DEMO_STOP=1): stopping the world"
+	exit 0
+fi
+say "The demo world keeps running (sluiced keeps one core busy).  Try:"
+cat <<EOF
+  $CTL_SHOWN -s $DIR/sluiced.sock status
+  $CTL_SHOWN -s $DIR/sluiced.sock vip list
+  $CTL_SHOWN -s $DIR/sluiced.sock backend list
+  $CTL_SHOWN -s $DIR/sluiced.sock stats
+  $CTL_SHOWN -s $DIR/sluiced.sock health
+  $CTL_SHOWN -s $DIR/sluiced.sock table $REF4
+  $CTL_SHOWN -s $DIR/sluiced.sock backend weight $REF4 $BE4_3 100 --dry-run
+  $CTL_SHOWN -s $DIR/sluiced.sock backend drain $REF4 $BE4_1
+  $CTL_SHOWN -s $DIR/sluiced.sock config history
+ send traffic (the clients live in network namespaces):
+  ip netns exec $NS_C1 curl http://$VIP4/
+  ip netns exec $NS_C1 python3 $TOOLS_SHOWN/world_client.py get $VIP4 80 --n 1000 --conc 4
+  ip netns exec $NS_C1 python3 $TOOLS_SHOWN/world_client.py udp $VIP4U 5300 --n 100
+ fail a backend and bring it back:
+  $TOOLS_SHOWN/world.sh -p $PREFIX --dir $DIR server stop b1 http
+  $TOOLS_SHOWN/world.sh -p $PREFIX --dir $DIR server start b1 http
+ sluiced's log: $LB_LOG
+ stop everything: $TOOLS_SHOWN/demo.sh stop
+EOF

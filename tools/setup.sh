@@ -22,6 +22,7 @@ PACKAGES=(
 	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
 	python3 python3-pyelftools
 	iproute2 ethtool valgrind tshark
+	nginx curl
 )
 HUGEPAGES=${SLUICE_HUGEPAGES:-1024}
 HP_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB
@@ -70,6 +71,16 @@ install_packages()
 		[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] ||
 			die "package $p is still not installed after apt-get"
 	done
+	# Debian starts and enables nginx's system service on install.  The
+	# test world (tools/world.sh) runs nginx of its own per backend in
+	# network namespaces and needs no service on the host's port 80: one
+	# installed here is stopped and disabled.  (An nginx that was installed
+	# before is left as it is.)
+	if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null 2>&1 &&
+		[ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now nginx >/dev/null 2>&1 &&
+			say "packages: nginx's system service stopped and disabled (the test world runs its own)"
+	fi
 	say "packages: done"
 }
 
