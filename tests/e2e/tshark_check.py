@@ -10,7 +10,10 @@ Runs tshark over CAPTURE with checksum validation on for IPv4, TCP and UDP
 (ICMP and ICMPv6 checksums are always validated) and the GUE port decoded
 as IP (tshark 4.0 has no GUE dissector; GUE variant 1 carries the inner IP
 header right after UDP, and the "ip" dissector hands a version-6 header to
-the IPv6 one).  TCP reassembly and sequence analysis are off: the capture
+the IPv6 one).  Only link, network and transport dissectors run (an
+ephemeral port that matches some application's well-known port would
+otherwise be dissected as that application and called malformed).  TCP
+reassembly and sequence analysis are off: the capture
 holds each client packet twice (to sluiced, and from it encapsulated), which
 that analysis would call retransmissions.
 
@@ -41,10 +44,13 @@ the check, on the tshark that is installed.  Exit status 0 when it does.
 """
 import json
 import os
+import re
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 
 SEVERITY_ERROR = 0x00800000  # PI_ERROR
 # Checksum status values (proto_checksum_enum_t): 0 bad, 1 good,
@@ -140,8 +146,40 @@ def main():
     return 0
 
 
+# Dissected: the link, network and transport layers and nothing above.
+# Application dissectors on well-known ports would take an ephemeral port
+# that happens to match (a client's UDP source port 9300 decoded as
+# Elasticsearch) and call the payload malformed: not sluiced's business.
+KEEP = re.compile(r"^(frame|eth|ethertype|vlan|arp|ip|ipv6(\..*)?|icmp|icmpv6|tcp|udp|data|_ws\..*)$")
+
+
+def config_dir():
+    """A tshark configuration directory whose disabled_protos holds every
+    protocol but KEEP's; None if tshark cannot list its protocols."""
+    p = subprocess.run(["tshark", "-G", "protocols"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, timeout=120)
+    names = [ln.split("\t")[2] for ln in p.stdout.splitlines() if ln.count("\t") >= 2]
+    if p.returncode != 0 or not names:
+        return None
+    d = tempfile.mkdtemp(prefix="sluice-tshark.")
+    with open(os.path.join(d, "disabled_protos"), "w") as f:
+        f.write("".join(n + "\n" for n in names if not KEEP.match(n)))
+    return d
+
+
 def check(cap, lb_mac, src4, src6, gue, vips):
     """The summary of CAPTURE (see the module doc), or None if tshark failed."""
+    cfg = config_dir()
+    if cfg is None:
+        sys.stderr.write("tshark -G protocols failed\n")
+        return None
+    try:
+        return check_with(cap, lb_mac, src4, src6, gue, vips, cfg)
+    finally:
+        shutil.rmtree(cfg, ignore_errors=True)
+
+
+def check_with(cap, lb_mac, src4, src6, gue, vips, cfg):
     cmd = ["tshark", "-n", "-r", cap,
            "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
            "-o", "udp.check_checksum:TRUE",
@@ -150,8 +188,9 @@ def check(cap, lb_mac, src4, src6, gue, vips):
            "-T", "fields", "-E", "occurrence=a", "-E", "separator=\t"]
     for f in FIELDS:
         cmd += ["-e", f]
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=cfg)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=600)
+                       timeout=600, env=env)
     if p.returncode != 0:
         sys.stderr.write(p.stderr)
         return None
