@@ -563,7 +563,8 @@ lb_start() {
 		-m "$LB_MEM" --single-file-segments --vdev "$vdev" \
 		-- -c "$CONF" --socket "$SOCK" --state-file "$DIR/sluiced.state" \
 		--stats-interval "$STATS_INTERVAL"
-	for ((i = 0; i < 300; i++)); do
+	# (60 s: a sanitizer build starts slowly)
+	for ((i = 0; i < 600; i++)); do
 		grep -q 'Ctrl-C to stop' "$LB_LOG" 2>/dev/null && [ -S "$SOCK" ] && return 0
 		alive "$SPAWNED" || break
 		sleep 0.1

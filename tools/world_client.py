@@ -24,7 +24,8 @@ hold:  K long-lived keep-alive connections, one request every X ms each,
        backend) once every connection has had its first answer.
        Reports per connection: the backends that answered (a connection
        that kept its backend lists one), requests, errors, the slowest
-       request (ms) and whether it ended cleanly.
+       request (ms), when the first and the last answer came (wall clock
+       ms) and whether it ended cleanly.
 udp:   N datagrams, each from a new socket (a new source port, so a new
        flow), each answer must be "echo NAME: <what was sent>".
 post:  one connection sending a BYTES-byte POST body (DF, as TCP always
@@ -207,7 +208,8 @@ def cmd_get(a):
 
 def cmd_hold(a):
     conns = [{"backends": [], "requests": 0, "errors": [], "max_ms": 0.0,
-              "clean_close": False} for _ in range(a.conns)]
+              "clean_close": False, "first_ms": None, "last_ms": None}
+             for _ in range(a.conns)]
     first = [None] * a.conns
     got_first = threading.Semaphore(0)
     end = time.monotonic() + a.max_s
@@ -231,8 +233,12 @@ def cmd_hold(a):
                 if st != 200:
                     raise BadReply("status %d" % st)
                 name = backend_of(body)
-                c["max_ms"] = max(c["max_ms"], now_ms() - t1)
+                t2 = now_ms()
+                c["max_ms"] = max(c["max_ms"], t2 - t1)
                 c["requests"] += 1
+                c["last_ms"] = t2
+                if c["first_ms"] is None:
+                    c["first_ms"] = t2
                 if not c["backends"] or c["backends"][-1] != name:
                     c["backends"].append(name)
                 if not signalled:
