@@ -99,6 +99,8 @@ struct sl_api {
 	struct sl_metrics_vip_src *tbl; /* [tbl_n]; slots owned */
 	uint32_t tbl_n;
 	uint64_t tbl_gen;
+	struct sl_metrics_vip_src *mvs; /* [mvs_n]: per VIP view handed to a build */
+	uint32_t mvs_n;
 	struct sl_metrics *mlast, *mprev;
 };
 
@@ -1295,6 +1297,7 @@ void sl_api_free(struct sl_api *api)
 		free(api->samp[i].newf);
 	}
 	tbl_clear(api);
+	free(api->mvs);
 	sl_metrics_put(api->mlast);
 	sl_metrics_put(api->mprev);
 	sl_metrics_state_free(api->mstate);
@@ -1373,18 +1376,34 @@ static int tbl_update(struct sl_api *api)
 	return 0;
 }
 
-/* What a metrics build or sync reads, for the running state. */
+/* What a metrics build or sync reads, for the running state.  tables: with
+ * the table facts (slots, fingerprints) of the published generation. */
 static int metrics_src(struct sl_api *api, struct sl_metrics_src *src, bool tables)
 {
 	struct timespec ts;
 	uint64_t now = now_ms(api);
+	uint32_t n = api->cfg->nb_vips;
+	bool tbl_ok;
 
-	if (tables && tbl_update(api) < 0)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < api->tbl_n && i < api->cfg->nb_vips; i++) {
-		api->tbl[i].vr = &api->vs[i].vr;
-		api->tbl[i].target = api->vs[i].target;
-		api->tbl[i].verdict = api->vs[i].verdict;
+	if (api->mvs_n < n || api->mvs == NULL) {
+		struct sl_metrics_vip_src *v = realloc(api->mvs, (n ? n : 1) * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		api->mvs = v;
+		api->mvs_n = n;
+	}
+	tbl_ok = tables && tbl_update(api) == 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sl_metrics_vip_src *v = &api->mvs[i];
+
+		if (tbl_ok)
+			*v = api->tbl[i];
+		else
+			memset(v, 0, sizeof(*v));
+		v->vr = &api->vs[i].vr;
+		v->target = api->vs[i].target;
+		v->verdict = api->vs[i].verdict;
 	}
 	memset(src, 0, sizeof(*src));
 	src->cfg = api->cfg;
@@ -1392,7 +1411,7 @@ static int metrics_src(struct sl_api *api, struct sl_metrics_src *src, bool tabl
 	src->workers = api->conf.workers;
 	src->nb_workers = api->conf.nb_workers;
 	src->health = api->health;
-	src->vips = tables ? api->tbl : NULL;
+	src->vips = api->mvs;
 	src->ports = api->conf.ports;
 	src->nb_ports = api->conf.nb_ports;
 	src->now_ms = now;
