@@ -1185,9 +1185,8 @@ static const struct cli_cmd cmds[] = {
     {"health", "health", "", "health-check targets: state, checks, latency, last result", NULL, 0,
      0, 0, b_none, show_health},
     {"stats", "stats", "",
-     "packets, bytes, new flows and their rates per VIP and backend; drops; flow tables; "
-     "worker load; port errors",
-     NULL, 0, 0, 0, b_none, show_stats},
+     "packets, bytes, flows and rates per VIP and backend; drops; worker load; ports", NULL, 0, 0,
+     0, b_none, show_stats},
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
     {"table", "table", "[VIP]", "Maglev table: slots and share per backend, fingerprint per VIP",
