@@ -749,7 +749,7 @@ static bool name_ok(const char *s, size_t n)
  * the format's escapes, values parse as floats.  Returns samples seen. */
 static unsigned parse_exposition(const char *t)
 {
-	char family[128] = "", type[16] = "", seen[1024][64];
+	char family[128] = "", type[16] = "", seen[1024][128];
 	unsigned nseen = 0, samples = 0;
 	bool help_pending = false;
 
