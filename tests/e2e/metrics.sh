@@ -264,5 +264,14 @@ expect "stats --json: worker load, port rx, flow-table entries and the old field
 	eq "$(j "(d['workers'][0]['load_pct'] > 0, d['ports'][0]['ipackets'] > 0, d['flow_table']['entries'] > 0, d['vips'][0]['packets'] > 0, 'drops_per_s' in d)" "$WORK/stats.json")" \
 	'[true,true,true,true,true]'
 
+# ---- a clean stop (sl-gen frozen first, as in cleanup)
+kill -STOP "$GEN_PID" 2>/dev/null
+stop_pid "$LB_PID" INT 60
+rc=$?
+LB_PID=
+expect "sluiced stops on SIGINT with exit status 0" eq "$rc" 0
+expect "sluiced: no AddressSanitizer/LeakSanitizer/UBSan report" \
+	eval "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$WORK/sluiced.log'"
+
 echo "metrics e2e: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -924,17 +924,17 @@ static void telemetry_errors(void **state)
 	assert_int_equal(sl_tel_vip("/sluice/vip", "", d), -EINVAL);
 	assert_int_equal(sl_tel_vip("/sluice/vip", "10.99.9.9:80/tcp", d), -EINVAL);
 	assert_int_equal(sl_tel_vip("/sluice/vip", V0, d), 0);
+	/* (Commands that answer with nested lists are called through the
+	 * socket below: DPDK frees the nested containers after sending.) */
 	assert_int_equal(sl_tel_backends("/sluice/backends", NULL, d), -EINVAL);
 	assert_int_equal(sl_tel_backends("/sluice/backends", V0 ",x", d), -EINVAL);
 	assert_int_equal(sl_tel_backends("/sluice/backends", V0 ",-1", d), -EINVAL);
-	assert_int_equal(sl_tel_backends("/sluice/backends", V0 ",1", d), 0);
-	assert_int_equal(sl_tel_backends("/sluice/backends", V0, d), 0);
-	assert_int_equal(sl_tel_health("/sluice/health", V0, d), 0);
+	assert_int_equal(sl_tel_backends("/sluice/backends", "10.99.9.9:80/tcp", d), -EINVAL);
+	assert_int_equal(sl_tel_health("/sluice/health", ",1", d), -EINVAL);
 	assert_int_equal(sl_tel_vips("/sluice/vips", "abc", d), -EINVAL);
-	assert_int_equal(sl_tel_vips("/sluice/vips", "0", d), 0);
+	assert_int_equal(sl_tel_vips("/sluice/vips", "1x", d), -EINVAL);
+	assert_int_equal(sl_tel_workers("/sluice/workers", "99999999999", d), -EINVAL);
 	assert_int_equal(sl_tel_drops("/sluice/drops", NULL, d), 0);
-	assert_int_equal(sl_tel_ports("/sluice/ports", NULL, d), 0);
-	assert_int_equal(sl_tel_workers("/sluice/workers", NULL, d), 0);
 	assert_int_equal(sl_tel_flows("/sluice/flows", NULL, d), 0);
 	sl_telemetry_unregister();
 	assert_int_equal(sl_tel_status("/sluice/status", NULL, d), -EAGAIN);
