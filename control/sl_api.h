@@ -32,6 +32,7 @@
 #include "sl_config.h"
 #include "sl_ctrl.h"
 #include "sl_health.h"
+#include "sl_metrics.h"
 
 struct sl_api;
 struct sl_worker;
@@ -74,6 +75,14 @@ struct sl_api_conf {
 	/* Restart-only settings (ports, next_hop.port): a change to them is
 	 * refused with a message naming the key.  NULL = no check. */
 	const char *(*restart_only)(const struct sl_config *run, const struct sl_config *new);
+	/* Metrics (sl_metrics.h): when not NULL, a copy is built and published
+	 * here once a second (with the rate sample).  Ports whose counters it
+	 * carries (rte_eth_stats_get on the control thread), and the TSC rate
+	 * (busy cycles in seconds). */
+	struct sl_metrics_pub *metrics;
+	const struct sl_metrics_port_src *ports;
+	unsigned nb_ports;
+	uint64_t tsc_hz;
 };
 
 /* Create the API around `initial` (taken over: freed with the API), build and
@@ -170,9 +179,25 @@ int sl_api_backend_list(struct sl_api *api, const char *vip, struct sl_api_out *
  *               "last_result","last_latency_us","last_check_age_ms","vips":[REF]}]} */
 int sl_api_health(struct sl_api *api, struct sl_api_out *out);
 /* {"interval_s": x, "vips": [{"vip", "packets","bytes","new_flows","pps","bps","new_flows_per_s",
- *   "backends":[{"address","packets","bytes","new_flows","pps","bps","new_flows_per_s"}]}],
- *   "drops": {"reason": n, ...}, "drops_per_s": x} */
+ *   "flows","tcp_nonsyn_miss","usable","fingerprint",
+ *   "backends":[{"address","packets","bytes","new_flows","pps","bps","new_flows_per_s",
+ *                "flows","state","health","health_latency_us"}]}],
+ *   "drops": {"reason": n, ...}, "drops_per_s": x,
+ *   "generation", "config_generation", "tcp_nonsyn_miss",
+ *   "flow_table": {"capacity","entries","occupancy_pct","hits","misses","inserts",
+ *                  "evictions","expired"},
+ *   "workers": [{"id","lcore","rx","tx","rx_per_s","polls","busy_polls","load_pct",
+ *                "flow_entries","flow_capacity","evictions","tcp_nonsyn_miss","drops",
+ *                "generation"}],
+ *   "ports": [{"name","ok","ipackets","opackets","ibytes","obytes","imissed","ierrors",
+ *              "oerrors","rx_nombuf","ipackets_per_s","imissed_per_s"}]}
+ * Packets, bytes and new flows are the monotonic counters of docs/METRICS.md
+ * (a backend that leaves and comes back continues its counts); rates are
+ * over the last two 1 s samples. */
 int sl_api_stats(struct sl_api *api, struct sl_api_out *out);
+/* A fresh metrics copy of the running state (caller drops it with
+ * sl_metrics_put), or NULL when out of memory. */
+struct sl_metrics *sl_api_metrics(struct sl_api *api);
 /* {"flows": n, "vips": [{"vip", "flows", "backends": [{"address","flows"}]}]} */
 int sl_api_flows(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip", "table_size", "fingerprint": "%016x", "config_fingerprint",

@@ -47,6 +47,7 @@
 #define DEF_BL_WINDOW_MS   1000u
 #define DEF_SOCKET	   "/run/sluice/sluiced.sock"
 #define DEF_HISTORY	   64
+#define DEF_METRICS_LISTEN "127.0.0.1:9465"
 #define DEF_GUARD_DROPS	   100
 
 #define MTU_MIN	      576
@@ -1529,6 +1530,77 @@ static void parse_control(struct ctx *c, yaml_node_t *map)
 		cfg->history = (uint32_t)v;
 }
 
+int sl_config_parse_listen(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = host;
+	size_t hl;
+	char *end;
+	unsigned long p;
+
+	memset(addr, 0, 16);
+	*family = 0;
+	*port = 0;
+	if (strcmp(s, "off") == 0)
+		return 0;
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0')
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || p > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -EINVAL;
+		host[hl - 1] = '\0';
+		h = host + 1;
+		if (inet_pton(AF_INET6, h, addr) != 1)
+			return -EINVAL;
+		*family = SL_AF_INET6;
+	} else {
+		if (inet_pton(AF_INET, h, addr) != 1)
+			return -EINVAL;
+		*family = SL_AF_INET;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static void parse_metrics(struct ctx *c, yaml_node_t *map)
+{
+	struct field f[] = {{"listen", false, NULL, NULL, false}};
+	uint8_t family, addr[16];
+	uint16_t port;
+	const char *s;
+
+	if (!get_fields(c, map, "metrics", f, 1) || f[0].val == NULL)
+		return;
+	s = get_scalar(c, f[0].val, "metrics.listen", "an address:port or off");
+	if (s == NULL)
+		return;
+	if (strlen(s) >= sizeof(c->cfg->metrics_listen) ||
+	    sl_config_parse_listen(s, &family, addr, &port) < 0) {
+		ERR(c, f[0].val->start_mark,
+		    "metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+		    "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+		    "\"%.64s\"",
+		    s);
+		return;
+	}
+	if (family != 0 && port == 0) {
+		ERR(c, f[0].val->start_mark,
+		    "metrics.listen: port must be 1..65535, got 0 in \"%s\"", s);
+		return;
+	}
+	set_text(c->cfg->metrics_listen, sizeof(c->cfg->metrics_listen), s);
+}
+
 static void parse_guard(struct ctx *c, yaml_node_t *map)
 {
 	struct field f[] = {{"backends_down", false, NULL, NULL, false},
@@ -1824,7 +1896,7 @@ static void cross_check(struct ctx *c)
 
 static void parse_root(struct ctx *c, yaml_node_t *root)
 {
-	enum { PORTS, TUNNEL, NEXT_HOP, FLOW_TABLE, MAGLEV, ICMP, CONTROL, GUARD, VIPS };
+	enum { PORTS, TUNNEL, NEXT_HOP, FLOW_TABLE, MAGLEV, ICMP, CONTROL, METRICS, GUARD, VIPS };
 	struct field f[] = {
 	    [PORTS] = {"ports", true, NULL, NULL, false},
 	    [TUNNEL] = {"tunnel", false, NULL, NULL, false},
@@ -1833,6 +1905,7 @@ static void parse_root(struct ctx *c, yaml_node_t *root)
 	    [MAGLEV] = {"maglev", false, NULL, NULL, false},
 	    [ICMP] = {"icmp", false, NULL, NULL, false},
 	    [CONTROL] = {"control", false, NULL, NULL, false},
+	    [METRICS] = {"metrics", false, NULL, NULL, false},
 	    [GUARD] = {"guard", false, NULL, NULL, false},
 	    [VIPS] = {"vips", false, NULL, NULL, false},
 	};
@@ -1860,6 +1933,8 @@ static void parse_root(struct ctx *c, yaml_node_t *root)
 		parse_icmp(c, f[ICMP].val);
 	if (f[CONTROL].val)
 		parse_control(c, f[CONTROL].val);
+	if (f[METRICS].val)
+		parse_metrics(c, f[METRICS].val);
 	if (f[GUARD].val)
 		parse_guard(c, f[GUARD].val);
 	if (f[VIPS].val)
@@ -1880,6 +1955,7 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->icmp_rate = DEF_ICMP_RATE;
 	set_text(cfg->control_socket, sizeof(cfg->control_socket), DEF_SOCKET);
 	cfg->history = DEF_HISTORY;
+	set_text(cfg->metrics_listen, sizeof(cfg->metrics_listen), DEF_METRICS_LISTEN);
 	cfg->guard_backends_down = 0;
 	cfg->guard_drops_per_s = DEF_GUARD_DROPS;
 }
@@ -2352,6 +2428,7 @@ bool sl_config_equal(const struct sl_config *a, const struct sl_config *b)
 	if (!STR_EQ(a->control_socket, b->control_socket) ||
 	    !STR_EQ(a->admin_group, b->admin_group) || !STR_EQ(a->read_group, b->read_group) ||
 	    !STR_EQ(a->state_file, b->state_file) || a->history != b->history ||
+	    !STR_EQ(a->metrics_listen, b->metrics_listen) ||
 	    a->guard_backends_down != b->guard_backends_down ||
 	    a->guard_drops_per_s != b->guard_drops_per_s)
 		return false;
@@ -2591,7 +2668,7 @@ struct kv {
 	char val[QUOTED_MAX];
 };
 
-#define NB_TOP_KV 19
+#define NB_TOP_KV 20
 #define NB_VIP_KV 25
 
 static struct kv *kv_next(struct kv *t, size_t *n, const char *key, bool set)
@@ -2653,6 +2730,7 @@ static size_t top_kv(const struct sl_config *c, struct kv *t)
 	KV_STR("control.read_group", c->read_group);
 	KV_STR("control.state_file", c->state_file);
 	KV_FMT("control.history", "%u", c->history);
+	KV_STR("metrics.listen", c->metrics_listen);
 	KV_FMT("guard.backends_down", "%u", c->guard_backends_down);
 	KV_FMT("guard.drops_per_second", "%llu", (unsigned long long)c->guard_drops_per_s);
 	return n;

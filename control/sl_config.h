@@ -145,6 +145,10 @@ struct sl_config {
 	char read_group[SL_NAME_MAX]; /* control.read_group: may read ("" = root and owner only) */
 	char state_file[256];	      /* control.state_file (default: the config path + ".state") */
 	uint32_t history;	      /* control.history: generations kept (default 64) */
+	/* metrics.listen: the Prometheus endpoint, "ADDRESS:PORT" with an
+	 * IPv4 literal or "[IPv6]:PORT" (default "127.0.0.1:9465"), or "off"
+	 * (docs/METRICS.md).  Taken at start-up only. */
+	char metrics_listen[64];
 	/* guard: limits of `config apply --guard` */
 	/* guard.backends_down: more newly down backends roll back (default 0) */
 	uint32_t guard_backends_down;
@@ -261,6 +265,12 @@ void sl_config_vip_ref(const struct sl_config_vip *v, char *buf, size_t len);
  * port 1..65535 or "any" = 0, protocol "tcp" or "udp").  0 or -EINVAL. */
 int sl_config_parse_vip_ref(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port,
 			    uint8_t *proto);
+
+/* Parses a listen address as metrics.listen takes it: "A.B.C.D:PORT" or
+ * "[IPv6]:PORT" (port 0..65535; the configuration refuses 0), or "off"
+ * (*family = 0).  addr: 16 bytes as in struct sl_config_backend.  0 or
+ * -EINVAL. */
+int sl_config_parse_listen(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port);
 
 /* Names as the file spells them (and the CLI prints them); "invalid" for a
  * value outside the enum. */

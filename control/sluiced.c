@@ -37,10 +37,13 @@
 #include "sl_api.h"
 #include "sl_config.h"
 #include "sl_ctrl.h"
+#include "sl_metrics.h"
 #include "sl_placement.h"
+#include "sl_prom.h"
 #include "sl_server.h"
 #include "sl_port.h"
 #include "sl_stats.h"
+#include "sl_telemetry.h"
 #include "sl_worker.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
@@ -51,6 +54,12 @@
  * atomic stores are async-signal-safe. */
 static bool g_stop;
 static bool g_reload;
+
+/* The metrics copy the control thread publishes once a second; DPDK's
+ * telemetry thread and the Prometheus endpoint's thread read it.  Static:
+ * telemetry commands cannot be unregistered, so it outlives everything
+ * that may still call them. */
+static struct sl_metrics_pub g_metrics = SL_METRICS_PUB_INIT;
 
 /* The daemon's state.  Everything here is written by the main thread before
  * the control thread starts, except where noted. */
@@ -77,8 +86,13 @@ struct sluiced {
 	 * (failed); main thread: acquire-loads, so it sees the published
 	 * snapshot before it launches the workers. */
 	int ctrl_started;
-	struct sl_api *api;    /* control thread; main thread frees it after the join */
-	struct sl_server *srv; /* control thread */
+	struct sl_api *api;	     /* control thread; main thread frees it after the join */
+	struct sl_server *srv;	     /* control thread */
+	struct sl_prom_server *prom; /* control thread starts and stops it */
+	/* Ports whose counters the metrics carry (names copied: the control
+	 * thread reads them). */
+	char port_names[SL_MAX_PORTS][SL_NAME_MAX];
+	struct sl_metrics_port_src metric_ports[SL_MAX_PORTS];
 };
 
 static void on_signal(int sig)
@@ -172,6 +186,7 @@ static void startup_settings(struct sluiced *s)
 	memcpy(s->cfg->control_socket, st->control_socket, sizeof(st->control_socket));
 	memcpy(s->cfg->admin_group, st->admin_group, sizeof(st->admin_group));
 	memcpy(s->cfg->read_group, st->read_group, sizeof(st->read_group));
+	memcpy(s->cfg->metrics_listen, st->metrics_listen, sizeof(st->metrics_listen));
 	sl_config_free(st);
 }
 
@@ -220,6 +235,26 @@ static void reload(struct sluiced *s)
 	json_decref(out.result);
 }
 
+/* The Prometheus endpoint (metrics.listen), started from the control thread
+ * so that its thread gets the control thread's CPU set, never a worker
+ * lcore.  A failure (port in use) is logged and sluiced runs on without
+ * it: forwarding does not depend on being scraped, and the scraper's `up`
+ * shows the gap. */
+static void start_prom(struct sluiced *s)
+{
+	char err[256];
+
+	if (strcmp(s->cfg->metrics_listen, "off") == 0) {
+		LOG(INFO, "metrics endpoint off (metrics.listen: off)");
+		return;
+	}
+	s->prom = sl_prom_server_start(s->cfg->metrics_listen, &g_metrics, err, sizeof(err));
+	if (s->prom == NULL)
+		LOG(ERR, "metrics endpoint: %s; running without it", err);
+	else
+		LOG(INFO, "metrics endpoint: http://%s/metrics", s->cfg->metrics_listen);
+}
+
 /* The control thread: builds and publishes snapshots (sl_api), runs health
  * checks, serves the control socket, reloads on SIGHUP and prints summaries.
  * One epoll loop; nothing here blocks for long except an RCU grace period
@@ -236,6 +271,10 @@ static void *ctrl_main(void *arg)
 	    .restart_only = restart_only_change,
 	    .socket_override = s->socket_override,
 	    .state_override = s->state_override,
+	    .metrics = &g_metrics,
+	    .ports = s->metric_ports,
+	    .nb_ports = s->nb_ports,
+	    .tsc_hz = s->tsc_hz,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
@@ -260,6 +299,7 @@ static void *ctrl_main(void *arg)
 		LOG(ERR, "control loop: %s", strerror(errno));
 		goto fail;
 	}
+	start_prom(s);
 	__atomic_store_n(&s->ctrl_started, 1, __ATOMIC_RELEASE);
 	LOG(INFO, "generation %" PRIu64 " published; control socket %s", sl_api_generation(s->api),
 	    s->cfg->control_socket);
@@ -278,6 +318,8 @@ static void *ctrl_main(void *arg)
 		}
 	}
 	close(ep);
+	sl_prom_server_stop(s->prom);
+	s->prom = NULL;
 	sl_server_free(s->srv);
 	s->srv = NULL;
 	return NULL;
@@ -585,6 +627,18 @@ int main(int argc, char **argv)
 
 	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
 		goto out;
+	for (uint32_t i = 0; i < s.nb_ports; i++) {
+		snprintf(s.port_names[i], sizeof(s.port_names[i]), "%s", s.cfg->ports[i].name);
+		s.metric_ports[i].name = s.port_names[i];
+		s.metric_ports[i].port_id = s.port_ids[i];
+	}
+	/* Telemetry (on unless the EAL ran with --no-telemetry): the /sluice/
+	 * commands answer from the published metrics copy. */
+	if (sl_telemetry_register(&g_metrics) < 0)
+		LOG(WARNING, "telemetry: /sluice/ commands not registered");
+	else
+		LOG(INFO, "telemetry: /sluice/ commands on %s/dpdk_telemetry.v2",
+		    rte_eal_get_runtime_dir());
 	if (sl_ctrl_init(&s.ctrl, s.qsbr) < 0) {
 		LOG(ERR, "control state: out of memory");
 		goto out;
@@ -635,6 +689,8 @@ int main(int argc, char **argv)
 	pthread_join(ctrl_tid, NULL);
 	sl_api_free(s.api); /* health checks stop; the snapshot stays for the summary */
 	s.api = NULL;
+	sl_telemetry_unregister();
+	sl_metrics_publish(&g_metrics, NULL);
 
 	/* Workers and control thread have stopped: the snapshot is stable. */
 	sl_stats_print(stdout, s.ctrl.snap, s.workers, s.nb_workers, s.tsc_hz);

@@ -20,6 +20,7 @@ PACKAGES=(
 	meson ninja-build pkg-config
 	gcc clang llvm libclang-rt-14-dev clang-format
 	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
+	libmicrohttpd-dev curl
 	python3 python3-pyelftools
 	iproute2 ethtool valgrind tshark
 )

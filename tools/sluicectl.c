@@ -540,19 +540,22 @@ static int show_health(struct ctx *x, json_t *r)
 static int show_stats(struct ctx *x, json_t *r)
 {
 	struct table t;
-	json_t *v, *b, *drops = json_object_get(r, "drops");
+	json_t *v, *b, *drops = json_object_get(r, "drops"), *ft = json_object_get(r, "flow_table");
 	size_t i, k;
 	const char *key;
 
 	(void)x;
-	printf("rates over the last %.2f s\n\n", jnum(r, "interval_s"));
-	tbl_init(&t, "", "lrrrrrr", "VIP / BACKEND", "PACKETS", "BYTES", "NEW FLOWS", "PPS", "BPS",
-		 "NEW FLOWS/S");
+	printf("rates over the last %.2f s", jnum(r, "interval_s"));
+	if (json_is_integer(json_object_get(r, "generation")))
+		printf(" (generation %s)", fmt_int(r, "generation"));
+	printf("\n\n");
+	tbl_init(&t, "", "lrrrrrrrll", "VIP / BACKEND", "PACKETS", "BYTES", "NEW FLOWS", "PPS",
+		 "BPS", "NEW FLOWS/S", "FLOWS", "STATE", "HEALTH");
 	json_array_foreach(json_object_get(r, "vips"), i, v)
 	{
 		tbl_row(&t, jstr(v, "vip"), fmt_int(v, "packets"), fmt_int(v, "bytes"),
 			fmt_int(v, "new_flows"), fmt_si(v, "pps", "pps"), fmt_si(v, "bps", "bps"),
-			fmt_per_s(v, "new_flows_per_s"));
+			fmt_per_s(v, "new_flows_per_s"), fmt_int(v, "flows"), "", "");
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
 			char *name = fbuf();
@@ -560,7 +563,8 @@ static int show_stats(struct ctx *x, json_t *r)
 			snprintf(name, 64, "  %s", jstr(b, "address") ? jstr(b, "address") : "-");
 			tbl_row(&t, name, fmt_int(b, "packets"), fmt_int(b, "bytes"),
 				fmt_int(b, "new_flows"), fmt_si(b, "pps", "pps"),
-				fmt_si(b, "bps", "bps"), fmt_per_s(b, "new_flows_per_s"));
+				fmt_si(b, "bps", "bps"), fmt_per_s(b, "new_flows_per_s"),
+				fmt_int(b, "flows"), jstr(b, "state"), jstr(b, "health"));
 		}
 	}
 	tbl_print(&t);
@@ -575,6 +579,33 @@ static int show_stats(struct ctx *x, json_t *r)
 	}
 	tbl_row(&t, "rate", fmt_per_s(r, "drops_per_s"));
 	tbl_print(&t);
+	if (json_is_object(ft)) {
+		printf("\nflow tables: %s of %s entries (%s), %s evictions of live entries, %s TCP "
+		       "non-SYN misses\n",
+		       fmt_int(ft, "entries"), fmt_int(ft, "capacity"),
+		       fmt_pct(ft, "occupancy_pct"), fmt_int(ft, "evictions"),
+		       fmt_int(r, "tcp_nonsyn_miss"));
+	}
+	if (json_array_size(json_object_get(r, "workers")) > 0) {
+		printf("\n");
+		tbl_init(&t, "", "rrrrrrrrr", "WORKER", "LCORE", "LOAD", "RX", "RX/S", "FLOWS",
+			 "EVICTIONS", "NON-SYN MISSES", "DROPS");
+		json_array_foreach(json_object_get(r, "workers"), i, v) tbl_row(
+		    &t, fmt_int(v, "id"), fmt_int(v, "lcore"), fmt_pct(v, "load_pct"),
+		    fmt_int(v, "rx"), fmt_si(v, "rx_per_s", "pps"), fmt_int(v, "flow_entries"),
+		    fmt_int(v, "evictions"), fmt_int(v, "tcp_nonsyn_miss"), fmt_int(v, "drops"));
+		tbl_print(&t);
+	}
+	if (json_array_size(json_object_get(r, "ports")) > 0) {
+		printf("\n");
+		tbl_init(&t, "", "lrrrrrrr", "PORT", "RX", "RX/S", "RX MISSED", "MISSED/S",
+			 "RX ERRORS", "TX ERRORS", "RX NOMBUF");
+		json_array_foreach(json_object_get(r, "ports"), i, v) tbl_row(
+		    &t, jstr(v, "name"), fmt_int(v, "ipackets"), fmt_si(v, "ipackets_per_s", "pps"),
+		    fmt_int(v, "imissed"), fmt_per_s(v, "imissed_per_s"), fmt_int(v, "ierrors"),
+		    fmt_int(v, "oerrors"), fmt_int(v, "rx_nombuf"));
+		tbl_print(&t);
+	}
 	return EXIT_OK;
 }
 
@@ -1153,8 +1184,9 @@ static const struct cli_cmd cmds[] = {
      F_CHANGE, 2, 2, b_vip_addr, show_change},
     {"health", "health", "", "health-check targets: state, checks, latency, last result", NULL, 0,
      0, 0, b_none, show_health},
-    {"stats", "stats", "", "packets, bytes, new flows and their rates per VIP and backend; drops",
-     NULL, 0, 0, 0, b_none, show_stats},
+    {"stats", "stats", "",
+     "packets, bytes, flows and rates per VIP and backend; drops; worker load; ports", NULL, 0, 0,
+     0, b_none, show_stats},
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
     {"table", "table", "[VIP]", "Maglev table: slots and share per backend, fingerprint per VIP",

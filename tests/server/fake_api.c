@@ -689,23 +689,33 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 	fake_api_record("stats");
 	if ((rc = take_failure(out)))
 		return rc;
-	out->result =
-	    load("{\"interval_s\": 1.0, \"vips\": ["
-		 "{\"vip\": \"10.99.100.1:80/tcp\", \"packets\": 2434567, \"bytes\": 1834567890,"
-		 " \"new_flows\": 12345, \"pps\": 123456.7, \"bps\": 987654321.0,"
-		 " \"new_flows_per_s\": 12.5, \"backends\": ["
-		 "{\"address\": \"10.99.1.1\", \"packets\": 1217283, \"bytes\": 917283945,"
-		 " \"new_flows\": 6172, \"pps\": 61728.3, \"bps\": 493827160.5,"
-		 " \"new_flows_per_s\": 6.25},"
-		 "{\"address\": \"10.99.1.2\", \"packets\": 1217284, \"bytes\": 917283945,"
-		 " \"new_flows\": 6173, \"pps\": 61728.4, \"bps\": 493827160.5,"
-		 " \"new_flows_per_s\": 6.25}]},"
-		 "{\"vip\": \"[fd00:99::1]:443/tcp\", \"packets\": 12, \"bytes\": 960,"
-		 " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0,"
-		 " \"backends\": [{\"address\": \"fd00:99::10\", \"packets\": 12, \"bytes\": 960,"
-		 " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0}]}],"
-		 " \"drops\": {\"no_vip\": 550, \"malformed\": 17, \"no_backend\": 1},"
-		 " \"drops_per_s\": 2.5}");
+	out->result = load(
+	    "{\"interval_s\": 1.0, \"generation\": 7, \"vips\": ["
+	    "{\"vip\": \"10.99.100.1:80/tcp\", \"packets\": 2434567, \"bytes\": 1834567890,"
+	    " \"new_flows\": 12345, \"pps\": 123456.7, \"bps\": 987654321.0,"
+	    " \"new_flows_per_s\": 12.5, \"flows\": 1235, \"backends\": ["
+	    "{\"address\": \"10.99.1.1\", \"packets\": 1217283, \"bytes\": 917283945,"
+	    " \"new_flows\": 6172, \"pps\": 61728.3, \"bps\": 493827160.5,"
+	    " \"new_flows_per_s\": 6.25, \"flows\": 617, \"state\": \"up\","
+	    " \"health\": \"up\"},"
+	    "{\"address\": \"10.99.1.2\", \"packets\": 1217284, \"bytes\": 917283945,"
+	    " \"new_flows\": 6173, \"pps\": 61728.4, \"bps\": 493827160.5,"
+	    " \"new_flows_per_s\": 6.25, \"flows\": 618, \"state\": \"draining\","
+	    " \"health\": \"up\"}]},"
+	    "{\"vip\": \"[fd00:99::1]:443/tcp\", \"packets\": 12, \"bytes\": 960,"
+	    " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0,"
+	    " \"backends\": [{\"address\": \"fd00:99::10\", \"packets\": 12, \"bytes\": 960,"
+	    " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0}]}],"
+	    " \"drops\": {\"no_vip\": 550, \"malformed\": 17, \"no_backend\": 1},"
+	    " \"drops_per_s\": 2.5, \"tcp_nonsyn_miss\": 9,"
+	    " \"flow_table\": {\"capacity\": 2097152, \"entries\": 1235, \"occupancy_pct\": 0.0589,"
+	    " \"evictions\": 0},"
+	    " \"workers\": [{\"id\": 0, \"lcore\": 1, \"load_pct\": 37.5, \"rx\": 2434579,"
+	    " \"rx_per_s\": 123456.7, \"flow_entries\": 1235, \"evictions\": 0,"
+	    " \"tcp_nonsyn_miss\": 9, \"drops\": 568}],"
+	    " \"ports\": [{\"name\": \"net_memif0\", \"ipackets\": 2435135,"
+	    " \"ipackets_per_s\": 123456.7, \"imissed\": 4, \"imissed_per_s\": 0.5,"
+	    " \"ierrors\": 0, \"oerrors\": 0, \"rx_nombuf\": 0}]}");
 	return 0;
 }
 
