@@ -22,6 +22,7 @@ PACKAGES=(
 	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
 	python3 python3-pyelftools
 	iproute2 valgrind tshark
+	lua5.4
 )
 HUGEPAGES=${SLUICE_HUGEPAGES:-1024}
 HP_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB
