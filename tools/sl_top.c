@@ -1186,6 +1186,11 @@ static int run_interactive(struct top *t, struct sl_top_view *v)
 			term_size(v);
 			redraw = true;
 		}
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* the terminal is gone (SIGHUP follows): stop */
+			sig_quit = SIGHUP;
+			break;
+		}
 		if (pfd.revents & POLLIN) {
 			char buf[64];
 			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
