@@ -701,9 +701,15 @@ static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned
 }
 
 /* Adds pkts to the count of outer destination addr (16 bytes, zero-padded). */
-static void dst_add(struct gen_ctx *ctx, uint8_t family, const uint8_t *addr, uint64_t pkts)
+static void dst_add(struct gen_ctx *ctx, uint8_t family, const uint8_t *addr_in, uint64_t pkts)
 {
-	uint32_t h = rte_hash_crc(addr, 16, family), k;
+	/* rte_hash_crc reads 8-byte words: hash an aligned copy (the slots'
+	 * addresses are not aligned). */
+	uint8_t addr[16] __rte_aligned(8);
+	uint32_t h, k;
+
+	memcpy(addr, addr_in, sizeof(addr));
+	h = rte_hash_crc(addr, sizeof(addr), family);
 
 	for (k = 0; k < GEN_DST_SLOTS; k++) {
 		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
