@@ -23,6 +23,7 @@ PACKAGES=(
 	libmicrohttpd-dev curl
 	python3 python3-pyelftools
 	iproute2 ethtool valgrind tshark
+	lua5.4
 )
 HUGEPAGES=${SLUICE_HUGEPAGES:-1024}
 HP_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB

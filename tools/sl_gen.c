@@ -3,9 +3,14 @@
  *
  * sl-gen: sluice's own traffic generator for benchmarks and end-to-end tests.
  *
- * One port (whatever the EAL arguments create, e.g. a net_memif vdev), one
- * lcore (the main one).  It sends a configurable mix of TCP or UDP flows
- * towards one VIP and counts what comes back on the same port; with
+ * One port (whatever the EAL arguments create, e.g. a net_memif vdev) and
+ * one or more queues (--queues: on a link without RSS, such as memif, a peer
+ * with N workers reads N queues, and each flow must stay on one of them:
+ * flow i is always sent on queue i % N).  The queues are shared out over the
+ * EAL's lcores (-l): lcore k of L sends and receives on queues k, k+L, ...,
+ * each with its own copy of the context below and its own counters, summed
+ * at the end; one lcore (the default) serves every queue.  It sends a configurable mix of TCP
+ * or UDP flows towards one VIP and counts what comes back on the same port; with
  * --expect-encap it also checks that what comes back is tunnelled and counts
  * it by outer destination, which shows how the load balancer spread the flows.
  *
@@ -69,6 +74,7 @@
 #define GEN_DST_SLOTS  1024 /* power of two; distinct outer destinations we can tell apart */
 #define GEN_SPORT_BASE 1024
 #define GEN_SPORT_SPAN (65536 - GEN_SPORT_BASE)
+#define GEN_MAX_QUEUES 16
 
 enum tx_mode { TX_COPY = 0, TX_REF, TX_AUTO };
 
@@ -95,6 +101,7 @@ struct gen_opts {
 	uint64_t seed;
 	uint16_t port;
 	bool port_set;
+	uint16_t queues; /* rx and tx queues; flow i goes out on queue i % queues */
 };
 
 /* Counters of the measured window.  Single lcore, so plain integers. */
@@ -131,6 +138,15 @@ struct gen_ctx {
 	uint64_t rng;
 	struct rte_mempool *tx_pool;
 	struct rte_mempool *rx_pool;
+	uint16_t q;		/* the queue fill_burst() fills for */
+	uint16_t qfirst, qstep; /* this lcore's queues: qfirst, qfirst + qstep, ... */
+	uint16_t nmyq;		/* how many */
+	uint64_t new_step;	/* new_ctr steps by the number of lcores: no overlap */
+	uint64_t t_start;	/* TSC when every lcore starts its warm-up */
+	uint64_t window;	/* run()'s result, for the lcores other than the main one */
+	uint16_t nlcores;	/* lcores that ran the loop (run_all) */
+	struct rte_mbuf *pend[GEN_MAX_QUEUES][GEN_BURST]; /* per queue: not sent yet */
+	unsigned npend[GEN_MAX_QUEUES];
 	struct gen_counts c;
 	struct dst_slot dsts[GEN_DST_SLOTS];
 };
@@ -176,6 +192,8 @@ static void usage(const char *prog)
 	    "                     into fresh mbufs; auto (default): ref up to 16384 flows\n"
 	    "  --link-timeout SEC wait this long for link up, default 10\n"
 	    "  --port ID          port id, default the first one\n"
+	    "  --queues N         rx and tx queues, 1..16 (default 1); flow i is sent on\n"
+	    "                     queue i %% N, for a peer with N workers and no RSS (memif)\n"
 	    "  --seed N           random seed, default 1\n"
 	    "  --linger SEC       after printing the results keep the link up (receiving,\n"
 	    "                     not sending) until SIGINT/SIGTERM or SEC seconds pass,\n"
@@ -233,6 +251,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		OPT_PORT,
 		OPT_SEED,
 		OPT_LINGER,
+		OPT_QUEUES,
 		OPT_HELP,
 	};
 	static const struct option longopts[] = {
@@ -253,6 +272,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	    {"port", required_argument, NULL, OPT_PORT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"linger", required_argument, NULL, OPT_LINGER},
+	    {"queues", required_argument, NULL, OPT_QUEUES},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -343,6 +363,10 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		case OPT_LINGER:
 			rc = parse_double(a, 0.0, 3600.0, &o->linger);
 			break;
+		case OPT_QUEUES:
+			rc = parse_u64(a, 1, GEN_MAX_QUEUES, &u);
+			o->queues = (uint16_t)u;
+			break;
 		case OPT_HELP:
 			usage(prog);
 			exit(0);
@@ -366,6 +390,11 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	}
 	if (want_v6)
 		o->ipv6 = true;
+	if (o->queues > o->flows) {
+		fprintf(stderr, "sl-gen: --queues %u: more queues than --flows %u\n", o->queues,
+			o->flows);
+		return -EINVAL;
+	}
 	if (o->tx_mode == TX_AUTO)
 		o->tx_mode = o->flows <= GEN_REF_MAX_FLOWS ? TX_REF : TX_COPY;
 	if (!o->vip_set) {
@@ -575,7 +604,7 @@ static inline void cksum_add(uint8_t *ck, const uint8_t *p, unsigned n)
 static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint64_t n = ctx->new_ctr++;
+	uint64_t n = ctx->new_ctr;
 	unsigned bits = ctx->o.ipv6 ? 32 : 23; /* IPv4: 10.128.0.0/9 */
 	uint32_t mask = (uint32_t)((UINT64_C(1) << bits) - 1);
 	uint32_t src_low = (uint32_t)(n * UINT64_C(0x9E3779B1)) & mask;
@@ -584,6 +613,7 @@ static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
 	uint8_t patch[6];
 	uint32_t src_be;
 
+	ctx->new_ctr += ctx->new_step;
 	rte_memcpy(p, ctx->new_tmpl, ctx->frame_len);
 	src_be = rte_cpu_to_be_32(src_low);
 	if (!ctx->o.ipv6) {
@@ -609,13 +639,16 @@ static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
 	m->pkt_len = ctx->frame_len;
 }
 
-/* Fills pkts[0..n-1] with the next n packets of the mix.  Returns how many
- * it could fill (fewer only when the copy pool runs dry). */
+/* Fills pkts[0..n-1] with the next n packets of the mix for queue ctx->q:
+ * established flows only from those of that queue (i % queues == q).
+ * Returns how many it could fill (fewer only when the copy pool runs dry). */
 static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned n)
 {
 	uint32_t idx[GEN_BURST];
 	struct rte_mbuf *fresh[GEN_BURST];
 	unsigned i, nfresh = 0, used = 0;
+	uint32_t nq = ctx->o.queues, q = ctx->q;
+	uint32_t qflows = (ctx->o.flows - q + nq - 1) / nq; /* flows of queue q */
 
 	/* Pick first, prefetch, then build: with many flows the templates or
 	 * prebuilt mbufs are not in cache. */
@@ -627,7 +660,7 @@ static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned
 			nfresh++;
 			continue;
 		}
-		idx[i] = (uint32_t)(((r >> 32) * ctx->o.flows) >> 32);
+		idx[i] = (uint32_t)(((r >> 32) * qflows) >> 32) * nq + q;
 		if (ctx->o.tx_mode == TX_REF) {
 			/* The header (refcount) and the data the PMD copies:
 			 * the ref pool has no private area, so the data sits
@@ -667,6 +700,33 @@ static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned
 	return n;
 }
 
+/* Adds pkts to the count of outer destination addr (16 bytes, zero-padded). */
+static void dst_add(struct gen_ctx *ctx, uint8_t family, const uint8_t *addr_in, uint64_t pkts)
+{
+	/* rte_hash_crc reads 8-byte words: hash an aligned copy (the slots'
+	 * addresses are not aligned). */
+	uint8_t addr[16] __rte_aligned(8);
+	uint32_t h, k;
+
+	memcpy(addr, addr_in, sizeof(addr));
+	h = rte_hash_crc(addr, sizeof(addr), family);
+
+	for (k = 0; k < GEN_DST_SLOTS; k++) {
+		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
+
+		if (!s->used) {
+			s->used = 1;
+			s->family = family;
+			memcpy(s->addr, addr, 16);
+		}
+		if (s->family == family && memcmp(s->addr, addr, 16) == 0) {
+			s->pkts += pkts;
+			return;
+		}
+	}
+	ctx->c.dst_other += pkts;
+}
+
 /* --expect-encap: classifies one received frame by its outer destination. */
 static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 {
@@ -675,7 +735,6 @@ static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 	uint32_t off = sizeof(struct rte_ether_hdr);
 	uint16_t et;
 	uint8_t family, l4, addr[16] = {0};
-	uint32_t h, k;
 
 	if (len < off)
 		goto bad;
@@ -711,50 +770,37 @@ static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 	if (l4 != IPPROTO_IPIP && l4 != IPPROTO_IPV6 && l4 != IPPROTO_UDP)
 		goto bad;
 
-	h = rte_hash_crc(addr, sizeof(addr), family);
-	for (k = 0; k < GEN_DST_SLOTS; k++) {
-		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
-
-		if (!s->used) {
-			s->used = 1;
-			s->family = family;
-			memcpy(s->addr, addr, sizeof(addr));
-		}
-		if (s->family == family && memcmp(s->addr, addr, sizeof(addr)) == 0) {
-			s->pkts++;
-			return;
-		}
-	}
-	ctx->c.dst_other++;
+	dst_add(ctx, family, addr, 1);
 	return;
 bad:
 	ctx->c.encap_bad++;
 }
 
-/* Polls the port's receive queue a few bursts deep and counts (when
- * `count`) what came back.  Returns the number received. */
+/* Polls each of this lcore's receive queues a few bursts deep and counts
+ * (when `count`) what came back.  Returns the number received. */
 static unsigned rx_poll(struct gen_ctx *ctx, bool count)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 	unsigned total = 0, r, i, n;
 
-	for (r = 0; r < GEN_RX_ROUNDS; r++) {
-		n = rte_eth_rx_burst(ctx->o.port, 0, pkts, GEN_BURST);
-		if (n == 0)
-			break;
-		if (count) {
-			ctx->c.rx += n;
-			for (i = 0; i < n; i++) {
-				ctx->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-				if (ctx->o.expect_encap)
-					count_encap(ctx, pkts[i]);
+	for (uint16_t q = ctx->qfirst; q < ctx->o.queues; q = (uint16_t)(q + ctx->qstep))
+		for (r = 0; r < GEN_RX_ROUNDS; r++) {
+			n = rte_eth_rx_burst(ctx->o.port, q, pkts, GEN_BURST);
+			if (n == 0)
+				break;
+			if (count) {
+				ctx->c.rx += n;
+				for (i = 0; i < n; i++) {
+					ctx->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+					if (ctx->o.expect_encap)
+						count_encap(ctx, pkts[i]);
+				}
 			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			total += n;
+			if (n < GEN_BURST)
+				break;
 		}
-		rte_pktmbuf_free_bulk(pkts, n);
-		total += n;
-		if (n < GEN_BURST)
-			break;
-	}
 	return total;
 }
 
@@ -772,18 +818,21 @@ static int port_init(struct gen_ctx *ctx)
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	rc = rte_eth_dev_configure(port, ctx->o.queues, ctx->o.queues, &conf);
 	if (rc != 0)
 		return rc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_rx_queue_setup(port, 0, nrx, rte_eth_dev_socket_id(port), NULL, ctx->rx_pool);
-	if (rc != 0)
-		return rc;
-	rc = rte_eth_tx_queue_setup(port, 0, ntx, rte_eth_dev_socket_id(port), NULL);
-	if (rc != 0)
-		return rc;
+	for (uint16_t q = 0; q < ctx->o.queues; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nrx, rte_eth_dev_socket_id(port), NULL,
+					    ctx->rx_pool);
+		if (rc != 0)
+			return rc;
+		rc = rte_eth_tx_queue_setup(port, q, ntx, rte_eth_dev_socket_id(port), NULL);
+		if (rc != 0)
+			return rc;
+	}
 	rc = rte_eth_dev_start(port);
 	if (rc != 0)
 		return rc;
@@ -808,9 +857,7 @@ static int port_init(struct gen_ctx *ctx)
 static uint64_t run(struct gen_ctx *ctx)
 {
 	const uint64_t hz = rte_get_tsc_hz();
-	struct rte_mbuf *pend[GEN_BURST];
-	unsigned npend = 0;
-	uint64_t start = rte_rdtsc();
+	uint64_t start = ctx->t_start ? ctx->t_start : rte_rdtsc();
 	uint64_t t_meas = start + (uint64_t)(ctx->o.warmup * hz);
 	uint64_t t_end = t_meas + (uint64_t)(ctx->o.duration * hz);
 	uint64_t t_rate0 = start, sent_rate = 0; /* for --rate */
@@ -818,8 +865,15 @@ static uint64_t run(struct gen_ctx *ctx)
 	bool measuring = ctx->o.warmup <= 0.0;
 	struct gen_counts zero = {0};
 
-	for (;;) {
+	/* Every lcore starts at the same TSC, so their windows coincide. */
+	while (rte_rdtsc() < start && !quit_signal)
+		rte_pause();
+	for (uint64_t turn = 0;; turn++) {
 		unsigned room, sent;
+		/* One queue per turn, in order: each gets the same share. */
+		uint16_t q = (uint16_t)(ctx->qfirst + (turn % ctx->nmyq) * ctx->qstep);
+		struct rte_mbuf **pend = ctx->pend[q];
+		unsigned npend = ctx->npend[q];
 
 		now = rte_rdtsc();
 		if (unlikely(now >= t_end || quit_signal))
@@ -840,12 +894,13 @@ static uint64_t run(struct gen_ctx *ctx)
 			room = due > sent_rate ? (unsigned)RTE_MIN(due - sent_rate, (uint64_t)room)
 					       : 0;
 		}
+		ctx->q = q;
 		if (room != 0)
 			npend += fill_burst(ctx, pend + npend, room);
 		if (npend != 0) {
 			/* Unsent packets stay pending for the next round: under
 			 * backpressure we neither drop nor rebuild them. */
-			sent = rte_eth_tx_burst(ctx->o.port, 0, pend, npend);
+			sent = rte_eth_tx_burst(ctx->o.port, q, pend, npend);
 			ctx->c.tx_bursts++;
 			ctx->c.tx += sent;
 			sent_rate += sent;
@@ -855,6 +910,7 @@ static uint64_t run(struct gen_ctx *ctx)
 			}
 			npend -= sent;
 		}
+		ctx->npend[q] = npend;
 		rx_poll(ctx, true);
 	}
 	t_stop = rte_rdtsc();
@@ -862,14 +918,97 @@ static uint64_t run(struct gen_ctx *ctx)
 		t_meas = t_stop; /* stopped during warm-up: nothing measured */
 	/* tx_bytes from the count: every frame has the same size. */
 	ctx->c.tx_bytes = ctx->c.tx * ctx->frame_len;
-	if (npend != 0)
-		rte_pktmbuf_free_bulk(pend, npend);
+	for (uint16_t q = 0; q < ctx->o.queues; q++)
+		if (ctx->npend[q] != 0)
+			rte_pktmbuf_free_bulk(ctx->pend[q], ctx->npend[q]);
 	/* Drain what is still coming back so the peer is not left with a
 	 * full ring, without counting it (it belongs after the window). */
 	now = rte_rdtsc();
 	while (rte_rdtsc() - now < hz / 20)
 		rx_poll(ctx, false);
 	return t_stop - t_meas;
+}
+
+static int run_lcore(void *arg)
+{
+	struct gen_ctx *ctx = arg;
+
+	ctx->window = run(ctx);
+	return 0;
+}
+
+/* Runs the send/receive loop on every lcore (the main one included), each
+ * with its share of the queues, and sums their counters into base.  Returns
+ * the main lcore's window in TSC cycles (every window starts at the same
+ * TSC and lasts the same time).  Main lcore. */
+static uint64_t run_all(struct gen_ctx *base)
+{
+	unsigned nlc = RTE_MIN(rte_lcore_count(), (unsigned)base->o.queues), k = 1, lcore;
+	struct gen_ctx *others = NULL;
+	uint64_t window;
+
+	base->qfirst = 0;
+	base->qstep = (uint16_t)nlc;
+	base->nmyq = (uint16_t)((base->o.queues + nlc - 1) / nlc);
+	base->new_step = nlc;
+	base->new_ctr = 0;
+	if (nlc > 1) {
+		others = calloc(nlc - 1, sizeof(*others));
+		if (others == NULL) {
+			fprintf(stderr, "sl-gen: out of memory: running on the main lcore only\n");
+			nlc = 1;
+			base->qstep = 1;
+			base->nmyq = base->o.queues;
+			base->new_step = 1;
+		}
+	}
+	/* --rate is the total: each lcore sends its share. */
+	if (base->o.rate != 0 && nlc > 1)
+		base->o.rate = RTE_MAX(base->o.rate / nlc, (uint64_t)1);
+	base->t_start = rte_rdtsc() + rte_get_tsc_hz() / 100;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct gen_ctx *c;
+
+		if (k >= nlc)
+			break;
+		c = &others[k - 1];
+		memcpy(c, base, sizeof(*c));
+		c->qfirst = (uint16_t)k;
+		c->nmyq = (uint16_t)((base->o.queues - k + nlc - 1) / nlc);
+		c->new_ctr = k;
+		c->rng = base->rng ^ (UINT64_C(0x9E3779B97F4A7C15) * (k + 1));
+		if (rte_eal_remote_launch(run_lcore, c, lcore) != 0) {
+			fprintf(stderr, "sl-gen: cannot launch lcore %u\n", lcore);
+			quit_signal = SIGTERM;
+		}
+		k++;
+	}
+	window = run(base);
+	rte_eal_mp_wait_lcore();
+	for (k = 1; k < nlc; k++) {
+		const struct gen_ctx *c = &others[k - 1];
+
+		base->c.tx += c->c.tx;
+		base->c.tx_bytes += c->c.tx_bytes;
+		base->c.tx_new += c->c.tx_new;
+		base->c.rx += c->c.rx;
+		base->c.rx_bytes += c->c.rx_bytes;
+		base->c.tx_short += c->c.tx_short;
+		base->c.tx_bursts += c->c.tx_bursts;
+		base->c.encap_bad += c->c.encap_bad;
+		base->c.dst_other += c->c.dst_other;
+		for (unsigned i = 0; i < GEN_DST_SLOTS; i++)
+			if (c->dsts[i].used)
+				dst_add(base, c->dsts[i].family, c->dsts[i].addr, c->dsts[i].pkts);
+	}
+	free(others);
+	base->nlcores = (uint16_t)nlc;
+	/* From here on the main lcore alone polls every queue (linger). */
+	base->qfirst = 0;
+	base->qstep = 1;
+	base->nmyq = base->o.queues;
+	return window;
 }
 
 static void addr_str(const struct dst_slot *s, char *buf, size_t len)
@@ -928,10 +1067,11 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	printf("{\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx\":%" PRIu64 ",\"rx\":%" PRIu64
 	       ",\"loss\":%.6f,\"duration_s\":%.3f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_new\":%" PRIu64 ",\"tx_short\":%" PRIu64
-	       ",\"backpressure\":%.4f,\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\"",
+	       ",\"backpressure\":%.4f,\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\""
+	       ",\"queues\":%u,\"lcores\":%u",
 	       tx_pps, rx_pps, c->tx, c->rx, loss, secs, c->tx_bytes, c->rx_bytes, c->tx_new,
 	       c->tx_short, bp, ctx->frame_len, ctx->o.flows,
-	       ctx->o.tx_mode == TX_REF ? "ref" : "copy");
+	       ctx->o.tx_mode == TX_REF ? "ref" : "copy", ctx->o.queues, ctx->nlcores);
 	if (ctx->o.expect_encap) {
 		bool first = true;
 
@@ -979,6 +1119,7 @@ int main(int argc, char **argv)
 	ctx.o.link_timeout = 10;
 	ctx.o.tx_mode = TX_AUTO;
 	ctx.o.seed = 1;
+	ctx.o.queues = 1;
 	rte_ether_unformat_addr("02:00:00:00:00:01", &ctx.o.dst_mac);
 	if (parse_args(argc, argv, &ctx.o) != 0)
 		goto out_eal;
@@ -1006,7 +1147,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	ctx.rx_pool = rte_pktmbuf_pool_create("sl_gen_rx", GEN_RX_POOL, 256, 0,
+	ctx.rx_pool = rte_pktmbuf_pool_create("sl_gen_rx", GEN_RX_POOL * ctx.o.queues, 256, 0,
 					      RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	ctx.tx_pool =
 	    rte_pktmbuf_pool_create("sl_gen_tx", GEN_NEW_POOL, 256, 0,
@@ -1033,7 +1174,7 @@ int main(int argc, char **argv)
 	/* Flushed now: scripts time their own sampling from this line. */
 	printf("sl-gen: link up on port %u, sending\n", ctx.o.port);
 	fflush(stdout);
-	secs = (double)run(&ctx) / rte_get_tsc_hz();
+	secs = (double)run_all(&ctx) / rte_get_tsc_hz();
 	print_results(&ctx, secs);
 	rc = 0;
 	if (ctx.o.linger > 0 && !quit_signal) {

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "sl_server.h"
+#include "sl_top.h"
 
 #ifndef SL_VERSION
 #define SL_VERSION "unknown"
@@ -61,6 +62,10 @@ struct ctx {
 	json_int_t next_id;
 	const char *file; /* config check/apply: the file named */
 	int rpc_status;	  /* why rpc() returned NULL: EXIT_CONNECT or EXIT_FAIL */
+	/* When set, errmsg() writes here instead of stderr (top owns the
+	 * screen and shows the message itself). */
+	char *quiet_err;
+	size_t quiet_len;
 };
 
 /* A command: how its positional arguments become protocol args, and how its
@@ -78,6 +83,10 @@ struct cli_cmd {
 };
 
 #define F_CHANGE 1u /* changes state: takes --dry-run and --guard */
+/* Runs in sluicectl itself (top): no request of its own; `build` runs it
+ * with the command's arguments, options included, and returns the exit
+ * status. */
+#define F_LOCAL 2u
 
 /* ------------------------------------------------------------------------ */
 /* Messages */
@@ -92,6 +101,12 @@ static void errmsg(const struct ctx *x, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (x && x->quiet_err) {
+		va_start(ap, fmt);
+		vsnprintf(x->quiet_err, x->quiet_len, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fprintf(stderr, "sluicectl: ");
 	if (x && x->cmd)
 		fprintf(stderr, "%s: ", x->cmd->words);
@@ -1123,6 +1138,60 @@ fail:
 	return EXIT_FAIL;
 }
 
+static json_t *rpc(struct ctx *x, const char *command, json_t *args, json_t *options);
+static int dial(struct ctx *x);
+
+/* sl_top_call_fn over rpc(): one connection for every request, dialled again
+ * on the next request after a failure (the daemon restarted). */
+static json_t *top_call(void *arg, const char *command, int *status, char *msg, size_t len)
+{
+	struct ctx *x = arg;
+	json_t *args = json_object(), *resp, *result = NULL;
+	const char *e;
+
+	x->quiet_err = msg;
+	x->quiet_len = len;
+	msg[0] = '\0';
+	*status = -1;
+	if (x->fd < 0 && dial(x) != EXIT_OK) {
+		if (x->fd >= 0)
+			close(x->fd); /* the socket that did not connect */
+		x->fd = -1;
+		goto out;
+	}
+	resp = rpc(x, command, args, NULL);
+	if (resp == NULL) {
+		close(x->fd);
+		x->fd = -1;
+		goto out;
+	}
+	*status = (int)json_integer_value(json_object_get(resp, "status"));
+	if (*status == 0) {
+		result = json_incref(json_object_get(resp, "result"));
+	} else {
+		e = jstr(resp, "error");
+		snprintf(msg, len, "%s: %s", command, e ? e : "failed (no message)");
+		if (*status < 0)
+			*status = EIO; /* not an errno: still the daemon's refusal */
+	}
+	json_decref(resp);
+out:
+	json_decref(args);
+	x->quiet_err = NULL;
+	return result;
+}
+
+/* top [VIP] [-d SECONDS] [-n COUNT] [--once]: runs top (F_LOCAL). */
+static int b_top(struct ctx *x, int argc, char **argv, json_t *args)
+{
+	(void)args;
+	/* A screen refreshed every second should not hang for the default
+	 * 30 s on a stuck daemon; --timeout still sets it. */
+	if (x->timeout_ms == DEFAULT_TIMEOUT_MS)
+		x->timeout_ms = 5000;
+	return sl_top_main(top_call, x, x->socket, argc, argv);
+}
+
 #define VIP_HELP                                                                             \
 	"  VIP      ADDRESS:PORT/PROTOCOL, e.g. 10.99.100.1:80/tcp, [fd00:99::1]:443/tcp,\n" \
 	"           10.99.100.1:any/udp\n"
@@ -1189,6 +1258,18 @@ static const struct cli_cmd cmds[] = {
      0, b_none, show_stats},
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
+    {"top", "top", "[VIP] [-d SECONDS] [-n COUNT | --once]",
+     "live view: rates per VIP and backend, drops, health, worker load, alerts",
+     VIP_HELP "           show only this VIP's backends\n"
+	      "  -d SECONDS   refresh interval, 0.1 to 3600 (default 1)\n"
+	      "  -n COUNT     print COUNT frames without escape sequences, then exit\n"
+	      "  --once       the same as -n 1\n"
+	      "\nOn a terminal: q or Ctrl-C quits; j/k or the arrows scroll a line, space/b\n"
+	      "or PgDn/PgUp a page, g/G or Home/End go to the top/end; r refreshes now.\n"
+	      "When stdout is not a terminal, one frame is printed (more with -n).  Rates\n"
+	      "are over the interval between two samples; docs/CLI.md describes the\n"
+	      "columns.\n",
+     F_LOCAL, 0, -1, b_top, NULL},
     {"table", "table", "[VIP]", "Maglev table: slots and share per backend, fingerprint per VIP",
      VIP_HELP "\nInstances with the same configuration and health view show the same\n"
 	      "fingerprint for a VIP.\n",
@@ -1265,7 +1346,8 @@ static void print_cmd_help(const struct cli_cmd *c)
 	       c->help + 1);
 	if (c->more)
 		printf("\n%s", c->more);
-	printf("\n  --json   print the result as JSON\n");
+	if (!(c->flags & F_LOCAL))
+		printf("\n  --json   print the result as JSON\n");
 }
 
 /* The verbs of a noun ("backend"), or false when no command starts with it. */
@@ -1701,7 +1783,8 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--list-commands")) {
 			for (size_t k = 0; k < NB_CMDS; k++)
-				printf("%s\t%s\n", cmds[k].proto, cmds[k].words);
+				if (!(cmds[k].flags & F_LOCAL))
+					printf("%s\t%s\n", cmds[k].proto, cmds[k].words);
 			return EXIT_OK;
 		}
 		errmsg(NULL, "unknown option %s (sluicectl --help lists them)", argv[i]);
@@ -1754,6 +1837,15 @@ int main(int argc, char **argv)
 			help = true;
 			continue;
 		}
+		if (x.cmd->flags & F_LOCAL) {
+			/* its own options: the command parses them */
+			if (npos == MAX_POSITIONAL) {
+				errmsg(&x, "too many arguments");
+				return EXIT_USAGE;
+			}
+			pos[npos++] = argv[i];
+			continue;
+		}
 		if ((x.cmd->flags & F_CHANGE) && !strcmp(argv[i], "--dry-run")) {
 			x.dry_run = true;
 			continue;
@@ -1785,6 +1877,20 @@ int main(int argc, char **argv)
 	if (x.dry_run && x.guard) {
 		errmsg(&x, "--dry-run and --guard exclude each other");
 		return EXIT_USAGE;
+	}
+	if (x.cmd->flags & F_LOCAL) {
+		if (x.json) {
+			errmsg(&x, "--json is not supported (the commands it shows have it)");
+			return EXIT_USAGE;
+		}
+		rc = x.cmd->build(&x, npos, pos, NULL);
+		if (x.fd >= 0)
+			close(x.fd);
+		if (fflush(stdout) != 0 && rc == EXIT_OK) {
+			fprintf(stderr, "sluicectl: writing the output: %s\n", strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		return rc;
 	}
 
 	args = json_object();

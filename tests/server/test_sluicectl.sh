@@ -15,6 +15,7 @@ set -euo pipefail
 
 ctl=$(realpath "$1")
 fake=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
 expected=$(cd "$3" && pwd)
 export TZ=UTC LC_ALL=C
 unset SLUICE_SOCKET
@@ -192,6 +193,44 @@ check config-history 0 config history
 check config-diff 0 config diff
 check config-diff-5-6 0 config diff 5 6
 last_call "config_diff from=5 to=6"
+
+# ---- top ----
+# Frames without a terminal: the fake's counters do not move, so every rate
+# is 0 whatever the time between the two samples; the unit test (test_top.c)
+# checks rates from moving counters.  `table` is asked once: the generation
+# does not change between the samples.  The header names the socket as
+# given: a relative path keeps the expected output free of $work.
+cd "$work"
+n=$(ncalls)
+check top-once 0 -s run/sluiced.sock top --once -d 0.1
+calls_since "$n" "status
+stats
+vip_list
+backend_list vip=(all)
+health
+table vip=(all)
+status
+stats
+vip_list
+backend_list vip=(all)
+health"
+check top-vip 0 -s run/sluiced.sock top "$VIP6" -n 2 -d 0.1
+cd - >/dev/null
+check top-help 0 top --help
+check top-bad-delay 2 top -d 0
+check top-bad-count 2 top -n x
+check top-once-and-n 2 top --once -n 3
+check top-json 2 --json top
+check top-extra-arg 2 top $VIP "$VIP6"
+status_only 3 "sluicectl: top: cannot connect to $work/nowhere.sock: No such file or directory" \
+	-s "$work/nowhere.sock" top --once
+# On a terminal: q, Ctrl-C, SIGTERM and a resize; each leaves the terminal as
+# it was and exits 0.
+for how in q ctrl-c sigterm resize; do
+	checks=$((checks + 1))
+	python3 "$here/top_pty.py" "$ctl" "$sock" "$how" >"$work/pty.out" 2>&1 ||
+		fail "top on a terminal ($how): $(cat "$work/pty.out")"
+done
 
 json_ok 'j["generation"] == 7 and len(j["workers"]) == 2' status
 json_ok 'j["vips"][1]["vip"] == "[fd00:99::1]:443/tcp"' vip list
