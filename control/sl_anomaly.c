@@ -190,8 +190,11 @@ static int grow(struct sl_anom *a)
 }
 
 /* The entry of `k`, created (zeroed, first sample at now) when missing.
- * Marks it seen this tick.  NULL when it cannot be created. */
-static struct ent *get(struct sl_anom *a, const struct key *k, uint64_t now, bool *created)
+ * Marks it seen this tick.  NULL when it cannot be created (-ENOMEM in
+ * *rc), or when the sample names the subject a second time this tick
+ * (*rc untouched): the first one counts, the others are ignored, so that
+ * two counters under one name cannot make up changes between them. */
+static struct ent *get(struct sl_anom *a, const struct key *k, uint64_t now, bool *created, int *rc)
 {
 	uint32_t h = key_hash(k);
 	struct ent *e;
@@ -199,14 +202,20 @@ static struct ent *get(struct sl_anom *a, const struct key *k, uint64_t now, boo
 	*created = false;
 	for (e = a->tab[h & a->mask]; e != NULL; e = e->next)
 		if (e->hash == h && !memcmp(&e->key, k, sizeof(*k))) {
+			if (e->seen == a->tick)
+				return NULL;
 			e->seen = a->tick;
 			return e;
 		}
-	if (a->count >= a->mask + 1 && grow(a) < 0)
+	if (a->count >= a->mask + 1 && grow(a) < 0) {
+		*rc = -ENOMEM;
 		return NULL;
+	}
 	e = calloc(1, sizeof(*e));
-	if (e == NULL)
+	if (e == NULL) {
+		*rc = -ENOMEM;
 		return NULL;
+	}
 	e->key = *k;
 	e->hash = h;
 	e->seen = a->tick;
@@ -500,14 +509,12 @@ static void spike(struct sl_anom *a, const struct key *k, uint64_t cur,
 {
 	uint64_t now = s->now_ms;
 	bool created;
-	struct ent *e = get(a, k, now, &created);
+	struct ent *e = get(a, k, now, &created, rc);
 	enum verdict v = V_NONE;
 	double rate, sd, margin, thr;
 
-	if (e == NULL) {
-		*rc = -ENOMEM;
+	if (e == NULL)
 		return;
-	}
 	if (!e->u.sp.have || cur < e->u.sp.prev) {
 		/* First sample, or the counter went back (reset): a new start. */
 		e->u.sp.have = true;
@@ -547,10 +554,11 @@ static void skew(struct sl_anom *a, const struct sl_anom_vip *v, const struct sl
 	memset(&k, 0, sizeof(k));
 	k.kind = KIND_SKEW_VIP;
 	copy(k.a, sizeof(k.a), v->vip);
-	ve = get(a, &k, now, &created);
+	ve = get(a, &k, now, &created, rc);
+	if (ve == NULL)
+		return;
 	be = calloc(v->nb_be ? v->nb_be : 1, sizeof(*be));
-	if (ve == NULL || be == NULL) {
-		free(be);
+	if (be == NULL) {
 		*rc = -ENOMEM;
 		return;
 	}
@@ -560,12 +568,9 @@ static void skew(struct sl_anom *a, const struct sl_anom_vip *v, const struct sl
 	k.kind = SL_ALERT_SKEW;
 	for (uint32_t j = 0; j < v->nb_be; j++) {
 		copy(k.b, sizeof(k.b), v->be[j].address);
-		be[j] = get(a, &k, now, &created);
-		if (be[j] == NULL) {
-			*rc = -ENOMEM;
-			restart = true;
-			continue;
-		}
+		be[j] = get(a, &k, now, &created, rc);
+		if (be[j] == NULL)
+			continue; /* named twice, or no memory: not counted */
 		/* A new backend, a new expected share (the table changed) or a
 		 * counter that went back: the window's counts no longer
 		 * compare with one expectation. */
@@ -629,13 +634,11 @@ static void flapping(struct sl_anom *a, const struct key *k, const struct sl_ano
 	uint64_t now = s->now_ms, win = a->cfg.flapping.window_ms;
 	uint32_t need = a->cfg.flapping.transitions, count = 0;
 	bool created;
-	struct ent *e = get(a, k, now, &created);
+	struct ent *e = get(a, k, now, &created, rc);
 	enum verdict v;
 
-	if (e == NULL) {
-		*rc = -ENOMEM;
+	if (e == NULL)
 		return;
-	}
 	if (e->u.fl.have && t->transitions > e->u.fl.prev) {
 		/* Every change since the last tick happened by now; more
 		 * than the ring holds count as a full ring. */
@@ -677,14 +680,12 @@ static void latency(struct sl_anom *a, const struct key *k, const struct sl_anom
 	uint64_t now = s->now_ms;
 	uint32_t m, tmp[LAT_RING];
 	bool created;
-	struct ent *e = get(a, k, now, &created);
+	struct ent *e = get(a, k, now, &created, rc);
 	enum verdict v = V_NONE;
 	double med, margin, thr, x;
 
-	if (e == NULL) {
-		*rc = -ENOMEM;
+	if (e == NULL)
 		return;
-	}
 	if (!e->u.la.have || t->successes <= e->u.la.prev) {
 		/* First sight (its last latency may be old), a reset, or no
 		 * new successful check since the last tick. */
@@ -726,12 +727,10 @@ static void vip_empty(struct sl_anom *a, const struct key *k, const struct sl_an
 		      const struct sl_anom_sample *s, sl_anom_emit_fn emit, void *arg, int *rc)
 {
 	bool created;
-	struct ent *e = get(a, k, s->now_ms, &created);
+	struct ent *e = get(a, k, s->now_ms, &created, rc);
 
-	if (e == NULL) {
-		*rc = -ENOMEM;
+	if (e == NULL)
 		return;
-	}
 	e->obs = vp->usable;
 	e->exp = vp->nb_backends;
 	e->thr = NAN;

@@ -804,6 +804,24 @@ static void test_hysteresis(void **state)
 						  "resolved drop_spike reason=malformed", NULL});
 }
 
+/* A subject named twice in one sample (two check settings on one address
+ * and port): the first counts, so the two counters cannot make up
+ * transitions or rates between them. */
+static void test_duplicate_subject(void **state)
+{
+	struct fx *f = *state;
+
+	f->w.targets[1] = f->w.targets[0];
+	f->w.targets[1].transitions = 1000;
+	f->w.targets[1].successes = 5;
+	run(&f->w, f->a, &f->r, 200);
+	for (int i = 0; i < 10; i++) {
+		f->w.targets[1].transitions += 7 * (uint64_t)i;
+		run(&f->w, f->a, &f->r, 3);
+	}
+	expect_lines(&f->r, (const char *const[]){NULL});
+}
+
 /* Several alerts at once are independent: each its own id, resolved on its
  * own; sl_anom_active lists them oldest first. */
 static void test_several(void **state)
@@ -869,6 +887,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_line_format, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_several, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hysteresis, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_subject, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
