@@ -244,9 +244,10 @@ static int run_hook(struct sl_alert_sink *s, struct hook *h, const struct sl_ale
 
 void sl_alert_sink_emit(struct sl_alert_sink *s, const struct sl_alert_event *ev, uint64_t now_ms)
 {
-	enum sl_alert_level lvl = ev->state == SL_ALERT_RESOLVED      ? SL_ALERT_LOG_NOTICE
-				  : !strcmp(ev->severity, "critical") ? SL_ALERT_LOG_ERR
-								      : SL_ALERT_LOG_WARNING;
+	enum sl_alert_level lvl =
+	    ev->state != SL_ALERT_RESOLVED && !strcmp(ev->severity, "critical")
+		? SL_ALERT_LOG_ERR
+		: SL_ALERT_LOG_WARNING;
 	struct hook *free_slot = NULL;
 	int rc;
 

@@ -35,11 +35,13 @@
 #include "sl_anomaly.h"
 #include "sl_config.h"
 
-/* How important a log line is (mapped to the daemon's log levels). */
+/* How important a log line is (mapped to the daemon's log levels).  A
+ * resolved line has the level of a warning whatever the alert's severity,
+ * so that a log filtered at warning still pairs every raised line with its
+ * resolved line. */
 enum sl_alert_level {
 	SL_ALERT_LOG_ERR = 0, /* a critical alert raised or repeated */
-	SL_ALERT_LOG_WARNING, /* a warning alert raised or repeated; hook trouble */
-	SL_ALERT_LOG_NOTICE,  /* resolved */
+	SL_ALERT_LOG_WARNING, /* a warning alert raised or repeated; resolved; hook trouble */
 };
 
 /* Writes one line (no newline).  NULL: stderr. */

@@ -74,6 +74,11 @@ struct sl_api_conf {
 	/* Restart-only settings (ports, next_hop.port): a change to them is
 	 * refused with a message naming the key.  NULL = no check. */
 	const char *(*restart_only)(const struct sl_config *run, const struct sl_config *new);
+	/* DPDK port ids of the configuration's ports (same index as
+	 * cfg->ports), for the RX-missed detector (rte_eth_stats_get on the
+	 * control thread).  NULL / 0: no ports (tests). */
+	const uint16_t *port_ids;
+	unsigned nb_ports;
 };
 
 /* Create the API around `initial` (taken over: freed with the API), build and
@@ -173,6 +178,12 @@ int sl_api_health(struct sl_api *api, struct sl_api_out *out);
  *   "backends":[{"address","packets","bytes","new_flows","pps","bps","new_flows_per_s"}]}],
  *   "drops": {"reason": n, ...}, "drops_per_s": x} */
 int sl_api_stats(struct sl_api *api, struct sl_api_out *out);
+/* Active alerts (docs/OPERATIONS.md "Alerts"): {"enabled": bool,
+ *  "alerts": [ALERT...] oldest first, each shaped like its log line with
+ *             "state": "active" and "ts" now,
+ *  "counts": {"raised","repeats","resolved","active","subjects"},
+ *  "hook": {"command","running","runs","dropped","failed","timeouts"}} */
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out);
 /* {"flows": n, "vips": [{"vip", "flows", "backends": [{"address","flows"}]}]} */
 int sl_api_flows(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip", "table_size", "fingerprint": "%016x", "config_fingerprint",

@@ -236,6 +236,8 @@ static void *ctrl_main(void *arg)
 	    .restart_only = restart_only_change,
 	    .socket_override = s->socket_override,
 	    .state_override = s->state_override,
+	    .port_ids = s->port_ids,
+	    .nb_ports = s->nb_ports,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
