@@ -30,6 +30,7 @@
 #include "sl_alert.h"
 
 static char dir[64];
+static const char *example_hook; /* argv[1]: tools/alert-hook-example.sh */
 
 struct logrec {
 	char lines[32][600];
@@ -344,6 +345,37 @@ static void test_reconfigure(void **state)
 	sl_alert_sink_free(s);
 }
 
+/* The shipped example hook (tools/alert-hook-example.sh) under the real
+ * contract: it appends the line to its log and exits 0. */
+static void test_example_hook(void **state)
+{
+	struct logrec l = {0};
+	char cmd[256], *got;
+	struct sl_alert_sink *s;
+	const char *json = "{\"alert\":\"vip_empty\",\"state\":\"raised\",\"id\":3}";
+	struct sl_alert_event ev = event(3, SL_ALERT_RAISED, "critical", json);
+	struct sl_alert_hook_counts c;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "SLUICE_ALERT_LOG=\"$TEST_DIR/example.jsonl\" %s 2>/dev/null",
+		 example_hook);
+	s = sink(cmd, 4, &l);
+	ev.kind = SL_ALERT_VIP_EMPTY;
+	sl_alert_sink_emit(s, &ev, 1000);
+	ev.state = SL_ALERT_RESOLVED;
+	sl_alert_sink_emit(s, &ev, 2000);
+	assert_true(reaped(s, 2000));
+	sl_alert_sink_counts(s, &c);
+	assert_int_equal(c.runs, 2);
+	assert_int_equal(c.failed, 0);
+	got = slurp("example.jsonl");
+	assert_non_null(got);
+	assert_string_equal(got, "{\"alert\":\"vip_empty\",\"state\":\"raised\",\"id\":3}\n"
+				 "{\"alert\":\"vip_empty\",\"state\":\"raised\",\"id\":3}\n");
+	free(got);
+	sl_alert_sink_free(s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -362,13 +394,18 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_log),		cmocka_unit_test(test_hook_contract),
 	    cmocka_unit_test(test_hook_bounds), cmocka_unit_test(test_hook_failure),
-	    cmocka_unit_test(test_reconfigure),
+	    cmocka_unit_test(test_reconfigure), cmocka_unit_test(test_example_hook),
 	};
 
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s tools/alert-hook-example.sh\n", argv[0]);
+		return 2;
+	}
+	example_hook = argv[1];
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
