@@ -1946,6 +1946,19 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 	apply_overrides(api, base_copy);
 	merge_runtime(api->base, api->cfg, file);
 	cand = file;
+	/* The hook runs as the daemon's user (root, usually): a member of
+	 * admin_group may change the configuration, but not which command the
+	 * daemon runs.  That takes the daemon's own file, root or its user. */
+	if (!from_daemon_file && o->uid != 0 && o->uid != (uint32_t)getuid() &&
+	    strcmp(cand->alerts.hook.command, api->cfg->alerts.hook.command) != 0) {
+		msg(out,
+		    "alerts.hook.command: only root, the daemon's user or the daemon's own "
+		    "configuration file may change the alert hook (it runs as the daemon's user)");
+		sl_config_free(cand);
+		sl_config_free(base_copy);
+		free(file_text);
+		return -EPERM;
+	}
 	snprintf(summary, sizeof(summary), "config apply %s%s", name ? name : "-",
 		 from_daemon_file ? "" : " (text)");
 	rc = commit(api, o, cand, summary, out);

@@ -144,7 +144,9 @@ int sl_api_backend_state(struct sl_api *api, const struct sl_api_opts *o, const 
  * messages), or when text is NULL by file `path` (NULL: the daemon's file).
  * Ports and next_hop.port cannot change (restart needed).  Backends still in
  * the file keep their health state; weight and state keep a value set with
- * the CLI unless the file changed that value since it was last loaded. */
+ * the CLI unless the file changed that value since it was last loaded.
+ * alerts.hook.command (a command the daemon runs) changes only from the
+ * daemon's file or for uid 0 or the daemon's own uid: -EPERM otherwise. */
 int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const char *path,
 			const char *text, struct sl_api_out *out);
 /* Roll back to generation `gen` (0: the one before the running one), as a new

@@ -1109,6 +1109,24 @@ static void alerts_from_real_counters(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(json_object_get(r, "hook"), "command")), "");
 	json_decref(r);
+	/* Who may change the hook: not an admin_group member (uid 1234),
+	 * root may. */
+	{
+		char *hook = NULL;
+		struct sl_api_opts admin = {.uid = 1234, .origin = "cli"};
+
+		assert_true(asprintf(&hook, "%.*s%s  hook: {command: /bin/true}\n%s",
+				     (int)(vips - base_yaml), base_yaml, alerts, vips) > 0);
+		worker_offline();
+		assert_int_equal(sl_api_config_apply(g_api, &admin, "hook.yaml", hook, &out),
+				 -EPERM);
+		assert_non_null(strstr(out.msg, "alerts.hook.command: only root"));
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "");
+		change(sl_api_config_apply(g_api, &o, "hook.yaml", hook, &out), &out);
+		worker_online();
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "/bin/true");
+		free(hook);
+	}
 	/* Back: resolved after resolve_after. */
 	worker_offline();
 	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.3", SL_ADMIN_ENABLED, &out), &out);
