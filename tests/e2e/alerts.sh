@@ -145,7 +145,7 @@ T0=$(date +%s)
 
 # ---------------------------------------------------------------- clean-up
 
-stop_pid() { # PID SIGNAL SECONDS
+stop_pid() { # PID SIGNAL SECONDS: signal, wait, then SIGKILL; returns its status
 	local pid=$1 i
 	[ -n "$pid" ] || return 0
 	kill -"$2" "$pid" 2>/dev/null
@@ -491,7 +491,9 @@ hook: $HOOK (running 0, runs 12, dropped 0, failed 0, timeouts 0)"
 # sl-gen frozen, sluiced stopped cleanly (it takes the memif link down).
 kill -STOP "$GEN_PID" 2>/dev/null
 stop_pid "$LB_PID" INT 60
+rc=$?
 LB_PID=
+expect "sluiced stops on SIGINT with exit status 0" eq "$rc" 0
 expect "sluiced prints its final summary" grep -q '{"sluiced_stats"' "$LB_LOG"
 if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LB_LOG"; then
 	ko "sanitizer report in sluiced's log"
