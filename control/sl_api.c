@@ -24,6 +24,10 @@
 #include <rte_memzone.h>
 #include <rte_mempool.h>
 
+#include <rte_ethdev.h>
+
+#include "sl_alert.h"
+#include "sl_anomaly.h"
 #include "sl_api.h"
 #include "sl_health.h"
 #include "sl_lbstate.h"
@@ -40,7 +44,6 @@ struct vip_state {
 	int *target;		       /* health target per backend, -1 = not checked */
 	struct sl_be_verdict *verdict; /* as last published */
 	uint32_t nb;
-	bool alerted_empty;
 };
 
 /* One applied change. */
@@ -102,6 +105,14 @@ struct sl_api {
 	struct sl_metrics_vip_src *mvs; /* [mvs_n]: per VIP view handed to a build */
 	uint32_t mvs_n;
 	struct sl_metrics *mlast, *mprev;
+	/* Anomaly detection (once per sample) and where its alerts go */
+	struct sl_anom *anom;
+	struct sl_alert_sink *sink;
+	uint64_t share_gen; /* snapshot generation `share` was computed for (0: none) */
+	double **share;	    /* [share_nb][backend]: expected share of the VIP's new flows */
+	uint32_t share_nb;
+	uint32_t *slot_cnt; /* scratch: table slots per real id (SL_REAL_IDS) */
+	bool alerts_nomem;  /* a sample could not be built: said once */
 };
 
 /* ------------------------------------------------------------------ */
@@ -341,28 +352,6 @@ static void log_transitions(const struct sl_config *cfg, const struct vip_state 
 	}
 }
 
-/* Alert for every VIP that has nothing to send new flows to. */
-static void alert_empty(struct sl_api *api)
-{
-	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
-		struct vip_state *s = &api->vs[i];
-		char ref[80];
-
-		if (s->vr.empty == s->alerted_empty)
-			continue;
-		s->alerted_empty = s->vr.empty;
-		sl_config_vip_ref(&api->cfg->vips[i], ref, sizeof(ref));
-		if (s->vr.empty)
-			SL_LOG(ERR, "ALERT vip %s: no usable backend in any pool; new flows are %s",
-			       ref,
-			       api->cfg->vips[i].when_empty == SL_EMPTY_UNREACHABLE
-				   ? "dropped and answered with ICMP unreachable"
-				   : "dropped");
-		else
-			SL_LOG(NOTICE, "vip %s: usable backends again", ref);
-	}
-}
-
 /* Re-decide the running view; publish a new snapshot when any verdict
  * changed.  Called on health changes and at lbstate's next change time. */
 static int refresh(struct sl_api *api)
@@ -398,7 +387,6 @@ static int refresh(struct sl_api *api)
 		}
 	}
 	log_transitions(cfg, api->vs, (const struct sl_be_verdict *const *)old, old_vr);
-	alert_empty(api);
 	rc = 0;
 	/* A view decided earlier but not published (its build failed) is
 	 * published now even if nothing changed since. */
@@ -880,6 +868,213 @@ static int hist_add(struct sl_api *api, const struct sl_api_opts *o, const char 
 }
 
 /* ------------------------------------------------------------------ */
+/* Anomaly detection and alerts: the glue between the counters and the
+ * pure detector (sl_anomaly.h), and its lines to the log and the hook
+ * (sl_alert.h).  Once per counter sample (1 s). */
+
+static void alert_log(void *arg, enum sl_alert_level level, const char *line)
+{
+	(void)arg;
+	if (level == SL_ALERT_LOG_ERR)
+		SL_LOG(ERR, "%s", line);
+	else
+		SL_LOG(WARNING, "%s", line);
+}
+
+struct alert_emit_ctx {
+	struct sl_api *api;
+	uint64_t now;
+};
+
+static void alert_emit(void *arg, const struct sl_alert_event *ev)
+{
+	const struct alert_emit_ctx *c = arg;
+
+	sl_alert_sink_emit(c->api->sink, ev, c->now);
+}
+
+/* Milliseconds since the epoch: the alert lines' timestamps. */
+static int64_t wall_ms(const struct sl_api *api)
+{
+	struct timespec ts;
+
+	if (api->conf.wall_clock != NULL)
+		return api->conf.wall_clock(api->conf.clock_arg) * 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void shares_free(struct sl_api *api)
+{
+	if (api->share != NULL)
+		for (uint32_t i = 0; i < api->share_nb; i++)
+			free(api->share[i]);
+	free(api->share);
+	api->share = NULL;
+	api->share_nb = 0;
+	api->share_gen = 0;
+}
+
+/* Each backend's share of its VIP's table in the published snapshot: the
+ * share of new flows it should get, with weights, slow start, draining and
+ * health already in the table.  Recomputed only when a new snapshot was
+ * published (one pass over each VIP's table).  0 or -ENOMEM. */
+static int shares_refresh(struct sl_api *api)
+{
+	const struct sl_config *cfg = api->cfg;
+
+	if (api->share != NULL && api->share_gen == api->ctrl->generation)
+		return 0;
+	shares_free(api);
+	api->share = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*api->share));
+	if (api->share == NULL)
+		return -ENOMEM;
+	api->share_nb = cfg->nb_vips;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
+
+		api->share[i] = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(double));
+		if (api->share[i] == NULL) {
+			shares_free(api);
+			return -ENOMEM;
+		}
+		if (t == NULL || t->table_size == 0)
+			continue;
+		count_slots(t, api->slot_cnt);
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+
+			if (h != SL_REAL_NONE)
+				api->share[i][j] =
+				    (double)api->slot_cnt[SL_REAL_ID(h)] / (double)t->table_size;
+		}
+		uncount_slots(t, api->slot_cnt);
+	}
+	api->share_gen = api->ctrl->generation;
+	return 0;
+}
+
+/* New alerts settings (a change was applied): thresholds at once, baselines
+ * kept, active alerts of detectors switched off resolved. */
+static void alerts_configure(struct sl_api *api, uint64_t now)
+{
+	struct alert_emit_ctx ec = {api, now};
+
+	sl_alert_sink_configure(api->sink, &api->cfg->alerts);
+	sl_anom_set_config(api->anom, &api->cfg->alerts, now, wall_ms(api), alert_emit, &ec);
+}
+
+/* One sample of everything the detectors watch, from the counters read
+ * with plain loads (single-writer worker counters; a second's staleness
+ * does not matter), the health checker and the ports. */
+static void alerts_tick(struct sl_api *api, uint64_t now)
+{
+	const struct sl_config *cfg = api->cfg;
+	const struct sample *smp = &api->samp[0];
+	struct alert_emit_ctx ec = {api, now};
+	struct sl_anom_sample s;
+	struct sl_anom_port ports[SL_MAX_PORTS];
+	struct sl_anom_vip *vips = NULL;
+	struct sl_anom_backend *bes = NULL;
+	struct sl_anom_target *tgs = NULL;
+	char(*refs)[SL_VIP_REF_MAX] = NULL, (*taddr)[INET6_ADDRSTRLEN] = NULL;
+	uint8_t *tseen = NULL;
+	uint32_t nbe = 0, ntg = 0, k = 0;
+	int top = 0;
+
+	memset(&s, 0, sizeof(s));
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		nbe += cfg->vips[i].nb_backends;
+		for (uint32_t j = 0; j < api->vs[i].nb; j++)
+			top = RTE_MAX(top, api->vs[i].target[j] + 1);
+	}
+	vips = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*vips));
+	refs = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*refs));
+	bes = calloc(nbe ? nbe : 1, sizeof(*bes));
+	tgs = calloc(top ? (size_t)top : 1, sizeof(*tgs));
+	taddr = calloc(top ? (size_t)top : 1, sizeof(*taddr));
+	tseen = calloc(top ? (size_t)top : 1, 1);
+	if (vips == NULL || refs == NULL || bes == NULL || tgs == NULL || taddr == NULL ||
+	    tseen == NULL || shares_refresh(api) < 0)
+		goto nomem;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		int vid = sl_ctrl_vip_id(api->ctrl, v);
+		struct sl_anom_vip *av = &vips[i];
+
+		sl_config_vip_ref(v, refs[i], sizeof(refs[i]));
+		av->vip = refs[i];
+		av->nb_backends = v->nb_backends;
+		av->be = &bes[k];
+		av->nb_be = v->nb_backends;
+		for (unsigned w = 0; vid >= 0 && w < api->conf.nb_workers; w++)
+			av->nonsyn += api->conf.workers[w]->stats->vip_nonsyn_miss[vid];
+		for (uint32_t j = 0; j < v->nb_backends; j++, k++) {
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+			int t = api->vs[i].target[j];
+
+			av->usable += api->vs[i].verdict[j].take_new;
+			bes[k].address = v->backends[j].addr_str;
+			bes[k].expected = i < api->share_nb ? api->share[i][j] : 0;
+			if (h != SL_REAL_NONE && smp->newf != NULL)
+				bes[k].new_flows = smp->newf[SL_REAL_ID(h)];
+			/* One entry per health target, however many VIPs share it. */
+			if (t >= 0 && !tseen[t]) {
+				const struct sl_hc_status *st = sl_health_status(api->health, t);
+				const struct sl_hc_spec *sp = sl_health_spec(api->health, t);
+				struct sl_anom_target *at = &tgs[ntg++];
+
+				tseen[t] = 1;
+				inet_ntop(sp->family == SL_AF_INET ? AF_INET : AF_INET6, sp->addr,
+					  taddr[t], sizeof(taddr[t]));
+				at->address = taddr[t];
+				at->check = sl_hc_kind_name(sp->hc.kind);
+				at->port = sp->hc.port;
+				at->transitions = st->transitions;
+				at->successes = st->checks - st->failures;
+				at->last_latency_us = st->last_latency_us;
+			}
+		}
+	}
+	for (unsigned p = 0; api->conf.port_ids != NULL && p < api->conf.nb_ports &&
+			     p < cfg->nb_ports && p < SL_MAX_PORTS;
+	     p++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(api->conf.port_ids[p], &es) != 0)
+			continue;
+		ports[s.nb_ports].name = cfg->ports[p].name;
+		ports[s.nb_ports].imissed = es.imissed;
+		s.nb_ports++;
+	}
+	for (unsigned w = 0; w < api->conf.nb_workers; w++)
+		for (unsigned r = 0; r < SL_V_MAX; r++)
+			s.drops[r] += api->conf.workers[w]->stats->drops[r];
+	s.now_ms = now;
+	s.wall_ms = wall_ms(api);
+	s.vips = vips;
+	s.nb_vips = cfg->nb_vips;
+	s.targets = tgs;
+	s.nb_targets = ntg;
+	s.ports = ports;
+	if (sl_anom_tick(api->anom, &s, alert_emit, &ec) < 0)
+		goto nomem;
+	goto out;
+nomem:
+	if (!api->alerts_nomem)
+		SL_LOG(WARNING, "anomaly detection: out of memory; some subjects not watched");
+	api->alerts_nomem = true;
+out:
+	free(vips);
+	free(refs);
+	free(bes);
+	free(tgs);
+	free(taddr);
+	free(tseen);
+}
+
+/* ------------------------------------------------------------------ */
 /* Applying a change */
 
 /* Backends down by a health check that actually ran (a backend added a
@@ -1055,9 +1250,7 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	api->vs = vs;
 	api->next_change_ms = next;
 	metrics_sync(api);
-	for (uint32_t i = 0; i < cfg->nb_vips; i++)
-		api->vs[i].alerted_empty = false;
-	alert_empty(api);
+	alerts_configure(api, now);
 	if (hist_add(api, o, summary) < 0)
 		SL_LOG(WARNING, "generation %" PRIu64 " not kept in history: out of memory",
 		       api->ctrl->generation);
@@ -1273,7 +1466,13 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	sl_ctrl_publish(api->ctrl, snap);
 	metrics_sync(api);
-	alert_empty(api);
+	api->anom = sl_anom_create(&api->cfg->alerts);
+	api->sink = sl_alert_sink_create(&api->cfg->alerts, alert_log, api);
+	api->slot_cnt = calloc(SL_REAL_IDS, sizeof(*api->slot_cnt));
+	if (api->anom == NULL || api->sink == NULL || api->slot_cnt == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
 	hist_add(api, &o, conf->config_path ? conf->config_path : "initial configuration");
 	write_state(api);
 	return api;
@@ -1301,6 +1500,10 @@ void sl_api_free(struct sl_api *api)
 	sl_metrics_put(api->mlast);
 	sl_metrics_put(api->mprev);
 	sl_metrics_state_free(api->mstate);
+	sl_alert_sink_free(api->sink);
+	sl_anom_free(api->anom);
+	shares_free(api);
+	free(api->slot_cnt);
 	sl_health_free(api->health);
 	sl_config_free(api->cfg);
 	sl_config_free(api->base);
@@ -1528,7 +1731,9 @@ uint32_t sl_api_tick(struct sl_api *api)
 		/* Flow counts have no event of their own: a draining backend
 		 * becomes drained when its count reaches 0. */
 		refresh(api);
+		alerts_tick(api, now);
 	}
+	wait = RTE_MIN(wait, (uint64_t)sl_alert_sink_tick(api->sink, now));
 	guard_check(api, now);
 	now = now_ms(api);
 	if (api->next_change_ms > now)
@@ -1922,6 +2127,19 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 	apply_overrides(api, base_copy);
 	merge_runtime(api->base, api->cfg, file);
 	cand = file;
+	/* The hook runs as the daemon's user (root, usually): a member of
+	 * admin_group may change the configuration, but not which command the
+	 * daemon runs.  That takes the daemon's own file, root or its user. */
+	if (!from_daemon_file && o->uid != 0 && o->uid != (uint32_t)getuid() &&
+	    strcmp(cand->alerts.hook.command, api->cfg->alerts.hook.command) != 0) {
+		msg(out,
+		    "alerts.hook.command: only root, the daemon's user or the daemon's own "
+		    "configuration file may change the alert hook (it runs as the daemon's user)");
+		sl_config_free(cand);
+		sl_config_free(base_copy);
+		free(file_text);
+		return -EPERM;
+	}
 	snprintf(summary, sizeof(summary), "config apply %s%s", name ? name : "-",
 		 from_daemon_file ? "" : " (text)");
 	rc = commit(api, o, cand, summary, out);
@@ -2440,6 +2658,33 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 				(json_int_t)t.tcp_nonsyn_miss, "flow_table", ft, "workers",
 				stats_workers(api, m), "ports", stats_ports(api, m));
 	sl_metrics_put(m);
+	return 0;
+}
+
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out)
+{
+	struct sl_anom_counts c;
+	struct sl_alert_hook_counts h;
+	json_t *active = sl_anom_active(api->anom, wall_ms(api));
+
+	if (active == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	sl_anom_counts(api->anom, &c);
+	sl_alert_sink_counts(api->sink, &h);
+	out->result = json_pack("{s:b,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:{s:s,s:I,s:I,s:I,s:I,s:I}}",
+				"enabled", api->cfg->alerts.enabled, "alerts", active, "counts",
+				"raised", (json_int_t)c.raised, "repeats", (json_int_t)c.repeats,
+				"resolved", (json_int_t)c.resolved, "active", (json_int_t)c.active,
+				"subjects", (json_int_t)c.subjects, "hook", "command",
+				api->cfg->alerts.hook.command, "running", (json_int_t)h.running,
+				"runs", (json_int_t)h.runs, "dropped", (json_int_t)h.dropped,
+				"failed", (json_int_t)h.failed, "timeouts", (json_int_t)h.timeouts);
+	if (out->result == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 

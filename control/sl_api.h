@@ -81,8 +81,13 @@ struct sl_api_conf {
 	 * (busy cycles in seconds). */
 	struct sl_metrics_pub *metrics;
 	const struct sl_metrics_port_src *ports;
-	unsigned nb_ports;
 	uint64_t tsc_hz;
+	/* DPDK port ids of the configuration's ports (same index as
+	 * cfg->ports), for the RX-missed detector (rte_eth_stats_get on the
+	 * control thread).  NULL: none (tests).  nb_ports counts the entries
+	 * of both `ports` and `port_ids` (0: no ports). */
+	const uint16_t *port_ids;
+	unsigned nb_ports;
 };
 
 /* Create the API around `initial` (taken over: freed with the API), build and
@@ -148,7 +153,9 @@ int sl_api_backend_state(struct sl_api *api, const struct sl_api_opts *o, const 
  * messages), or when text is NULL by file `path` (NULL: the daemon's file).
  * Ports and next_hop.port cannot change (restart needed).  Backends still in
  * the file keep their health state; weight and state keep a value set with
- * the CLI unless the file changed that value since it was last loaded. */
+ * the CLI unless the file changed that value since it was last loaded.
+ * alerts.hook.command (a command the daemon runs) changes only from the
+ * daemon's file or for uid 0 or the daemon's own uid: -EPERM otherwise. */
 int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const char *path,
 			const char *text, struct sl_api_out *out);
 /* Roll back to generation `gen` (0: the one before the running one), as a new
@@ -198,6 +205,12 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out);
 /* A fresh metrics copy of the running state (caller drops it with
  * sl_metrics_put), or NULL when out of memory. */
 struct sl_metrics *sl_api_metrics(struct sl_api *api);
+/* Active alerts (docs/OPERATIONS.md "Alerts"): {"enabled": bool,
+ *  "alerts": [ALERT...] oldest first, each shaped like its log line with
+ *             "state": "active" and "ts" now,
+ *  "counts": {"raised","repeats","resolved","active","subjects"},
+ *  "hook": {"command","running","runs","dropped","failed","timeouts"}} */
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out);
 /* {"flows": n, "vips": [{"vip", "flows", "backends": [{"address","flows"}]}]} */
 int sl_api_flows(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip", "table_size", "fingerprint": "%016x", "config_fingerprint",

@@ -121,6 +121,61 @@ struct sl_config_vip {
 	unsigned line, col;
 };
 
+/* `alerts:` (docs/CONFIG.md, docs/OPERATIONS.md "Alerts"): the anomaly
+ * detector's settings (control/sl_anomaly.h) and the alert hook
+ * (control/sl_alert.h).  Plain data: copied, compared and written back like
+ * every other setting, applied on reload.  Decimal settings are kept in
+ * thousandths (`factor: 2.5` is 2500) so that they survive the text round
+ * trip exactly. */
+
+/* A spike detector: alerts.drop_spike, alerts.rx_missed, alerts.nonsyn_burst.
+ * A rate spikes when it exceeds its learned baseline by more than all of
+ * min_increase, (factor - 1) x baseline and sigmas x the baseline's
+ * standard deviation. */
+struct sl_config_spike {
+	bool enabled;	       /* `enabled:` (default true) */
+	uint32_t factor_milli; /* `factor:` 1..1000 (default 3) */
+	uint64_t min_increase; /* `min_increase:` events per second (default 100) */
+	uint32_t sigmas_milli; /* `sigmas:` 0..100 (default 6; 0 = not used) */
+};
+
+struct sl_config_alerts {
+	bool enabled;	      /* `enabled:` every detector (default true) */
+	uint32_t warmup_ms;   /* `warmup:` before a learned baseline is trusted (default 60s) */
+	uint32_t baseline_ms; /* `baseline:` half-life of learned baselines (default 10m) */
+	uint32_t repeat_ms;   /* `repeat:` an active alert again every (default 60s; 0 = never) */
+	uint32_t resolve_after_ms; /* `resolve_after:` clear this long to resolve (default 30s) */
+	struct {
+		bool enabled;
+		uint32_t window_ms; /* `window:` (default 30s) */
+		uint32_t
+		    min_flows;	  /* `min_flows:` new flows of the VIP in a window (default 300) */
+		uint32_t z_milli; /* `z:` binomial z-score, 1..100 (default 5) */
+		uint32_t
+		    min_deviation_pct; /* `min_deviation:` above the expected share (default 25%) */
+	} skew;
+	struct sl_config_spike drop_spike, rx_missed, nonsyn_burst;
+	struct {
+		bool enabled;
+		uint32_t window_ms;   /* `window:` (default 60s) */
+		uint32_t transitions; /* `transitions:` in one window, 2..32 (default 4) */
+	} flapping;
+	struct {
+		bool enabled;
+		uint32_t factor_milli;	  /* `factor:` 1..1000 (default 3) */
+		uint32_t min_increase_ms; /* `min_increase:` (default 10ms) */
+		uint32_t samples; /* `samples:` median of the last N checks, 1..15 (default 5) */
+	} latency;
+	struct {
+		bool enabled;
+	} vip_empty;
+	struct {
+		char command[SL_HC_TEXT_MAX]; /* `command:` run by /bin/sh -c ("" = none) */
+		uint32_t timeout_ms;	      /* `timeout:` killed after (default 10s) */
+		uint32_t max_running;	      /* `max_running:` at once, 1..64 (default 4) */
+	} hook;
+};
+
 struct sl_config {
 	struct sl_config_port ports[SL_MAX_PORTS];
 	uint32_t nb_ports;
@@ -154,9 +209,14 @@ struct sl_config {
 	uint32_t guard_backends_down;
 	/* guard.drops_per_second: drop-rate increase that rolls back (default 100) */
 	uint64_t guard_drops_per_s;
+	struct sl_config_alerts alerts; /* `alerts:` */
 	struct sl_config_vip *vips;
 	uint32_t nb_vips;
 };
+
+/* The documented defaults of `alerts:` (tests and code that builds a
+ * configuration in memory start from them). */
+void sl_config_alerts_defaults(struct sl_config_alerts *a);
 
 /* Where diagnostics go.  Every error and warning is one line
  * "FILE:LINE:COLUMN: error: message" (or "warning:") written to `out`. */

@@ -275,6 +275,7 @@ static void *ctrl_main(void *arg)
 	    .ports = s->metric_ports,
 	    .nb_ports = s->nb_ports,
 	    .tsc_hz = s->tsc_hz,
+	    .port_ids = s->port_ids,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();

@@ -588,7 +588,26 @@ static void render_alert(json_t *a, struct lines *l)
 {
 	const char *sev = jstr(a, "severity"), *kind = jstr(a, "kind"), *subj = jstr(a, "subject");
 	const char *text = jstr(a, "message");
-	char obs[128] = "";
+	char obs[128] = "", sbuf[160] = "";
+	json_t *so = json_object_get(a, "subject");
+
+	/* sluiced's subjects are objects ({"vip": .., "backend": ..}): key=value. */
+	if (json_is_object(so)) {
+		const char *k;
+		json_t *v;
+		size_t n = 0;
+
+		json_object_foreach(so, k, v)
+		{
+			char vb[96];
+
+			if (n < sizeof(sbuf))
+				n +=
+				    (size_t)snprintf(sbuf + n, sizeof(sbuf) - n, "%s%s=%s",
+						     n ? " " : "", k, fmt_value(v, vb, sizeof(vb)));
+		}
+		subj = sbuf;
+	}
 
 	if (kind == NULL)
 		kind = jstr(a, "type");

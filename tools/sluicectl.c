@@ -624,6 +624,83 @@ static int show_stats(struct ctx *x, json_t *r)
 	return EXIT_OK;
 }
 
+/* "key=value key=value" of an alert's subject object. */
+static void subject_text(json_t *subj, char *buf, size_t len)
+{
+	const char *key;
+	json_t *v;
+	size_t l = 0;
+
+	buf[0] = '\0';
+	json_object_foreach(subj, key, v)
+	{
+		if (l >= len)
+			break;
+		if (json_is_string(v))
+			l += (size_t)snprintf(buf + l, len - l, "%s%s=%s", l ? " " : "", key,
+					      json_string_value(v));
+		else if (json_is_integer(v))
+			l += (size_t)snprintf(buf + l, len - l, "%s%s=%lld", l ? " " : "", key,
+					      (long long)json_integer_value(v));
+	}
+}
+
+/* "60.5 %", "0 backends": a value and its unit, "-" when there is none. */
+static void value_unit(json_t *a, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(a, key);
+	const char *unit = jstr(a, "unit") ? jstr(a, "unit") : "";
+
+	if (!json_is_number(v))
+		snprintf(buf, len, "-");
+	else if (json_number_value(v) == (double)(long long)json_number_value(v))
+		snprintf(buf, len, "%lld %s", (long long)json_number_value(v), unit);
+	else
+		snprintf(buf, len, "%.2f %s", json_number_value(v), unit);
+}
+
+static int show_alerts(struct ctx *x, json_t *r)
+{
+	json_t *list = json_object_get(r, "alerts"), *c = json_object_get(r, "counts");
+	json_t *h = json_object_get(r, "hook"), *a;
+	struct table t;
+	size_t i;
+
+	(void)x;
+	if (!json_is_true(json_object_get(r, "enabled")))
+		printf("anomaly detection is off (alerts.enabled: false)\n");
+	printf("%zu active alert%s (raised %s, resolved %s since start)\n", json_array_size(list),
+	       json_array_size(list) == 1 ? "" : "s", fmt_int(c, "raised"), fmt_int(c, "resolved"));
+	if (jstr(h, "command") != NULL && jstr(h, "command")[0] != '\0')
+		printf("hook: %s (running %s, runs %s, dropped %s, failed %s, timeouts %s)\n",
+		       jstr(h, "command"), fmt_int(h, "running"), fmt_int(h, "runs"),
+		       fmt_int(h, "dropped"), fmt_int(h, "failed"), fmt_int(h, "timeouts"));
+	else
+		printf("hook: none\n");
+	if (json_array_size(list) == 0)
+		return EXIT_OK;
+	printf("\n");
+	tbl_init(&t, "", "rlllrrl", "ID", "ALERT", "SEVERITY", "SUBJECT", "OBSERVED", "EXPECTED",
+		 "SINCE");
+	json_array_foreach(list, i, a)
+	{
+		char subj[256], obs[64], exp[64];
+
+		subject_text(json_object_get(a, "subject"), subj, sizeof(subj));
+		value_unit(a, "observed", obs, sizeof(obs));
+		value_unit(a, "expected", exp, sizeof(exp));
+		tbl_row(&t, fmt_int(a, "id"), jstr(a, "alert"), jstr(a, "severity"), subj, obs, exp,
+			jstr(a, "since"));
+	}
+	tbl_print(&t);
+	printf("\n");
+	json_array_foreach(list, i, a)
+	{
+		printf("%s: %s\n", fmt_int(a, "id"), jstr(a, "message") ? jstr(a, "message") : "");
+	}
+	return EXIT_OK;
+}
+
 static int show_flows(struct ctx *x, json_t *r)
 {
 	struct table t;
@@ -1258,6 +1335,10 @@ static const struct cli_cmd cmds[] = {
      0, b_none, show_stats},
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
+    {"alerts", "alerts", "", "active alerts (anomaly detection) and the alert hook's counters",
+     "Each alert is also one JSON line in sluiced's log when it is raised, repeated\n"
+     "and resolved; see docs/OPERATIONS.md, \"Alerts\".\n",
+     0, 0, 0, b_none, show_alerts},
     {"top", "top", "[VIP] [-d SECONDS] [-n COUNT | --once]",
      "live view: rates per VIP and backend, drops, health, worker load, alerts",
      VIP_HELP "           show only this VIP's backends\n"

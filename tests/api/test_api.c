@@ -1013,6 +1013,134 @@ static void preview_does_not_change_decision(void **state)
 	assert_string_equal(serving(), "backup");
 }
 
+/* Alerts from the real counters and health (the glue in sl_api.c): the
+ * alerts settings applied with a reload; a burst of non-SYN flow-table
+ * misses, a drop spike, a VIP with nothing usable, each raised once and
+ * listed by sl_api_alerts, and resolved after the hysteresis. */
+static bool alert_active(const char *name)
+{
+	struct sl_api_out out = {0};
+	json_t *r = call_ok(sl_api_alerts(g_api, &out), &out), *a;
+	bool found = false;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "alerts"), i, a)
+	{
+		found |= !strcmp(json_string_value(json_object_get(a, "alert")), name);
+	}
+	json_decref(r);
+	return found;
+}
+
+static void alerts_from_real_counters(void **state)
+{
+	struct sl_api_opts o = {.origin = "test"};
+	struct sl_api_out out = {0};
+	struct sl_test_port *p = sl_test_lb_port(&g_lb, "data0");
+	const char *alerts = "alerts:\n"
+			     "  warmup: 0s\n"
+			     "  repeat: off\n"
+			     "  resolve_after: 2s\n"
+			     "  nonsyn_burst: {min_increase: 50}\n"
+			     "  drop_spike: {min_increase: 50}\n";
+	char text[4096];
+	const char *vips = strstr(base_yaml, "vips:\n");
+	json_t *r, *a;
+
+	(void)state;
+	assert_non_null(vips);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(vips - base_yaml), base_yaml, alerts, vips);
+	worker_offline();
+	change(sl_api_config_apply(g_api, &o, "alerts.yaml", text, &out), &out);
+	worker_online();
+	assert_int_equal(sl_api_config(g_api)->alerts.resolve_after_ms, 2000);
+	advance(3000);
+	assert_false(alert_active("nonsyn_burst"));
+
+	/* 400 flows whose first packet is an ACK: 400 non-SYN misses in a
+	 * second. */
+	for (unsigned i = 0; i < NB_FLOWS; i++)
+		assert_in_range(send_flow(i), 1, NB_BACKENDS);
+	advance(1000);
+	assert_true(alert_active("nonsyn_burst"));
+	/* 200 packets for an address that is no VIP: no_vip drops. */
+	for (unsigned i = 0; i < 200; i++) {
+		struct sl_test_pkt pkt = {.src = "203.0.113.7",
+					  .dst = "198.51.100.99",
+					  .proto = IPPROTO_UDP,
+					  .sport = (uint16_t)(2000 + i),
+					  .dport = 53};
+		struct rte_mbuf *m[4];
+
+		assert_int_equal(sl_test_lb_send(&g_lb, p, &pkt), 1);
+		rte_pktmbuf_free_bulk(m, sl_test_port_collect(p, m, 4));
+	}
+	advance(1000);
+	assert_true(alert_active("drop_spike"));
+	/* Every backend down is panic (open: new flows go to all of them);
+	 * every backend disabled is a VIP with nothing usable. */
+	for (unsigned b = 1; b <= NB_BACKENDS; b++)
+		g_alive[b] = false;
+	advance(5000);
+	assert_string_equal(backend_state("10.1.0.1"), "down");
+	assert_false(alert_active("vip_empty"));
+	worker_offline();
+	for (unsigned b = 1; b <= NB_BACKENDS; b++) {
+		char addr[16];
+
+		snprintf(addr, sizeof(addr), "10.1.0.%u", b);
+		change(sl_api_backend_state(g_api, &o, VIP, addr, SL_ADMIN_DISABLED, &out), &out);
+	}
+	worker_online();
+	advance(1000);
+	r = call_ok(sl_api_alerts(g_api, &out), &out);
+	assert_true(json_is_true(json_object_get(r, "enabled")));
+	assert_int_equal(json_array_size(json_object_get(r, "alerts")), 1);
+	a = json_array_get(json_object_get(r, "alerts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "alert")), "vip_empty");
+	assert_string_equal(json_string_value(json_object_get(a, "state")), "active");
+	assert_string_equal(json_string_value(json_object_get(a, "severity")), "critical");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(a, "subject"), "vip")), VIP);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "raised")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "resolved")), 2);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "hook"), "command")), "");
+	json_decref(r);
+	/* Who may change the hook: not an admin_group member (uid 1234),
+	 * root may. */
+	{
+		char *hook = NULL;
+		struct sl_api_opts admin = {.uid = 1234, .origin = "cli"};
+
+		assert_true(asprintf(&hook, "%.*s%s  hook: {command: /bin/true}\n%s",
+				     (int)(vips - base_yaml), base_yaml, alerts, vips) > 0);
+		worker_offline();
+		assert_int_equal(sl_api_config_apply(g_api, &admin, "hook.yaml", hook, &out),
+				 -EPERM);
+		assert_non_null(strstr(out.msg, "alerts.hook.command: only root"));
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "");
+		change(sl_api_config_apply(g_api, &o, "hook.yaml", hook, &out), &out);
+		worker_online();
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "/bin/true");
+		free(hook);
+	}
+	/* Back: resolved after resolve_after. */
+	worker_offline();
+	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.3", SL_ADMIN_ENABLED, &out), &out);
+	worker_online();
+	g_alive[3] = true;
+	advance(5000);
+	assert_false(alert_active("vip_empty"));
+	r = call_ok(sl_api_alerts(g_api, &out), &out);
+	assert_int_equal(json_array_size(json_object_get(r, "alerts")), 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "resolved")), 3);
+	json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
@@ -1033,6 +1161,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(config_show_generation_is_in_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(superseded_guard_is_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(preview_does_not_change_decision, setup, teardown),
+	    cmocka_unit_test_setup_teardown(alerts_from_real_counters, setup, teardown),
 	};
 	int rc;
 

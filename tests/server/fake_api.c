@@ -719,6 +719,36 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 	return 0;
 }
 
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out)
+{
+	int rc;
+
+	(void)api;
+	fake_api_record("alerts");
+	if ((rc = take_failure(out)))
+		return rc;
+	out->result = load(
+	    "{\"enabled\": true, \"alerts\": ["
+	    "{\"alert\": \"skew\", \"state\": \"active\", \"severity\": \"warning\","
+	    " \"subject\": {\"vip\": \"10.99.100.1:80/tcp\", \"backend\": \"10.99.1.2\"},"
+	    " \"observed\": 61.25, \"expected\": 33.333, \"threshold\": 41.667, \"unit\": \"%\","
+	    " \"since\": \"2026-11-18T11:06:40.000Z\", \"ts\": \"2026-11-18T11:09:10.000Z\","
+	    " \"id\": 7, \"detail\": {\"z\": 20.5, \"flows\": 1200, \"window_s\": 30.0},"
+	    " \"message\": \"backend 10.99.1.2 of vip 10.99.100.1:80/tcp took 61.2% of 1200 new"
+	    " flows in 30 s, expected 33.3% (z 20.5)\"},"
+	    "{\"alert\": \"vip_empty\", \"state\": \"active\", \"severity\": \"critical\","
+	    " \"subject\": {\"vip\": \"[fd00:99::1]:443/tcp\"}, \"observed\": 0.0,"
+	    " \"expected\": 1.0, \"threshold\": null, \"unit\": \"backends\","
+	    " \"since\": \"2026-11-18T11:08:00.000Z\", \"ts\": \"2026-11-18T11:09:10.000Z\","
+	    " \"id\": 9, \"detail\": {}, \"message\": \"vip [fd00:99::1]:443/tcp: no backend"
+	    " takes new flows (1 configured)\"}],"
+	    " \"counts\": {\"raised\": 12, \"repeats\": 30, \"resolved\": 10, \"active\": 2,"
+	    " \"subjects\": 57},"
+	    " \"hook\": {\"command\": \"/usr/local/bin/page-oncall\", \"running\": 0,"
+	    " \"runs\": 52, \"dropped\": 1, \"failed\": 0, \"timeouts\": 0}}");
+	return 0;
+}
+
 int sl_api_flows(struct sl_api *api, struct sl_api_out *out)
 {
 	int rc;

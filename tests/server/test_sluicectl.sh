@@ -184,6 +184,7 @@ last_call "backend_list vip=$VIP6"
 check health 0 health
 check stats 0 stats
 check flows-count 0 flows count
+check alerts 0 alerts
 check table 0 table
 check table-vip 0 table $VIP
 check config-show 0 config show
@@ -208,12 +209,14 @@ stats
 vip_list
 backend_list vip=(all)
 health
+alerts
 table vip=(all)
 status
 stats
 vip_list
 backend_list vip=(all)
-health"
+health
+alerts"
 check top-vip 0 -s run/sluiced.sock top "$VIP6" -n 2 -d 0.1
 cd - >/dev/null
 check top-help 0 top --help
@@ -239,6 +242,7 @@ json_ok 'len(j["backends"]) == 4' backend list
 json_ok 'j["targets"][2]["up"] is False' health
 json_ok 'j["drops"]["no_vip"] == 550' stats
 json_ok 'j["flows"] == 1235170' flows count
+json_ok 'j["alerts"][1]["alert"] == "vip_empty" and j["hook"]["dropped"] == 1' alerts
 json_ok 'j["vips"][0]["fingerprint"] == "3f2a9c0d5e6b7a81"' table
 json_ok '"ports:" in j["yaml"]' config show
 json_ok 'len(j["generations"]) == 3' config history
