@@ -1036,6 +1036,8 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
 	sl_config_free(api->cfg);
 	api->cfg = cfg;
+	if (api->conf.on_running != NULL)
+		api->conf.on_running(api->conf.hook_arg, cfg);
 	api->vs = vs;
 	api->next_change_ms = next;
 	for (uint32_t i = 0; i < cfg->nb_vips; i++)
@@ -1247,6 +1249,8 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 		goto fail;
 	}
 	sl_ctrl_publish(api->ctrl, snap);
+	if (conf->on_running != NULL)
+		conf->on_running(conf->hook_arg, api->cfg);
 	alert_empty(api);
 	hist_add(api, &o, conf->config_path ? conf->config_path : "initial configuration");
 	write_state(api);
@@ -1868,6 +1872,8 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 	    "state_file", api->state_path[0] ? api->state_path : NULL, "guard", guard, "memory",
 	    "heap_alloc_bytes", (json_int_t)heap, "heap_allocs", (json_int_t)allocs, "memzones",
 	    (json_int_t)memzones, "mempool_in_use", (json_int_t)in_use);
+	if (out->result != NULL && api->conf.status_add != NULL)
+		api->conf.status_add(api->conf.hook_arg, out->result);
 	return 0;
 }
 
