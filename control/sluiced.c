@@ -42,6 +42,7 @@
 #include "sl_port.h"
 #include "sl_stats.h"
 #include "sl_worker.h"
+#include "sl_xdp.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
@@ -79,6 +80,9 @@ struct sluiced {
 	int ctrl_started;
 	struct sl_api *api;    /* control thread; main thread frees it after the join */
 	struct sl_server *srv; /* control thread */
+	/* The XDP front of AF_XDP ports (sl_xdp.h): main thread before the
+	 * control thread starts and after it stopped, control thread between. */
+	struct sl_xdp xdp;
 };
 
 static void on_signal(int sig)
@@ -220,6 +224,22 @@ static void reload(struct sluiced *s)
 	json_decref(out.result);
 }
 
+/* sl_api hooks: the XDP VIP map follows every running configuration, and
+ * its state shows in `sluicectl status`.  Control thread. */
+static void xdp_on_running(void *arg, const struct sl_config *cfg)
+{
+	struct sluiced *s = arg;
+
+	sl_xdp_sync(&s->xdp, cfg);
+}
+
+static void xdp_status_add(void *arg, json_t *status)
+{
+	struct sluiced *s = arg;
+
+	json_object_set_new(status, "xdp", sl_xdp_status(&s->xdp));
+}
+
 /* The control thread: builds and publishes snapshots (sl_api), runs health
  * checks, serves the control socket, reloads on SIGHUP and prints summaries.
  * One epoll loop; nothing here blocks for long except an RCU grace period
@@ -236,6 +256,9 @@ static void *ctrl_main(void *arg)
 	    .restart_only = restart_only_change,
 	    .socket_override = s->socket_override,
 	    .state_override = s->state_override,
+	    .on_running = xdp_on_running,
+	    .status_add = xdp_status_add,
+	    .hook_arg = s,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
@@ -516,6 +539,26 @@ static int setup_workers(struct sluiced *s)
 	return 0;
 }
 
+/* Which AF_XDP ports run sluice's XDP program (a WARNING for each that does
+ * not) and open its maps for the control thread.  Main thread, after the
+ * ports started (the driver attaches the program while it sets up queues). */
+static void attach_xdp(struct sluiced *s)
+{
+	struct sl_xdp_port ports[SL_MAX_PORTS];
+	struct rte_eth_dev_info info[SL_MAX_PORTS];
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
+		if (rte_eth_dev_info_get(s->port_ids[i], &info[n]) != 0)
+			continue;
+		ports[n].name = s->cfg->ports[i].name;
+		ports[n].driver = info[n].driver_name;
+		ports[n].if_index = info[n].if_index;
+		n++;
+	}
+	sl_xdp_attach(&s->xdp, ports, n);
+}
+
 static void teardown(struct sluiced *s)
 {
 	uint16_t pid;
@@ -563,6 +606,16 @@ int main(int argc, char **argv)
 			break;
 	}
 
+	/* Before the AF_XDP driver loads sluice's XDP program (in
+	 * rte_eal_init): a stale pin of its maps is removed so that the driver
+	 * pins fresh ones (sl_xdp.h). */
+	sl_xdp_init(&s.xdp, NULL);
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strstr(argv[i], "xdp_prog=") != NULL) {
+			sl_xdp_prestart(&s.xdp);
+			break;
+		}
+
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
@@ -585,6 +638,7 @@ int main(int argc, char **argv)
 
 	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
 		goto out;
+	attach_xdp(&s);
 	if (sl_ctrl_init(&s.ctrl, s.qsbr) < 0) {
 		LOG(ERR, "control state: out of memory");
 		goto out;
@@ -646,6 +700,8 @@ out_ctrl:
 	sl_ctrl_fini(&s.ctrl);
 out:
 	teardown(&s);
+	/* Ports closed: the driver detached the program. */
+	sl_xdp_fini(&s.xdp);
 out_eal:
 	rte_eal_cleanup();
 	return ret;
