@@ -21,7 +21,7 @@ PACKAGES=(
 	gcc clang llvm libclang-rt-14-dev clang-format
 	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
 	python3 python3-pyelftools
-	iproute2 valgrind tshark
+	iproute2 ethtool valgrind tshark
 )
 HUGEPAGES=${SLUICE_HUGEPAGES:-1024}
 HP_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB
