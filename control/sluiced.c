@@ -32,6 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <net/if.h>
 #include <sys/epoll.h>
 
 #include "sl_api.h"
@@ -428,6 +429,28 @@ static struct rte_mempool *pool_for(struct sluiced *s, int socket, unsigned nb_m
 	return s->pools[idx];
 }
 
+/* The NUMA node of a port: DPDK's, except for ports on a kernel interface
+ * (AF_XDP, AF_PACKET), whose drivers report the node of the lcore that
+ * probed them: there the interface's own (SOCKET_ID_ANY when the kernel does
+ * not place it, e.g. a veth).  Main thread. */
+static int port_socket(const char *name, uint16_t pid)
+{
+	struct rte_eth_dev_info info;
+	char ifname[IF_NAMESIZE];
+	int node;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.if_index == 0 ||
+	    info.driver_name == NULL ||
+	    (strcmp(info.driver_name, "net_af_xdp") != 0 &&
+	     strcmp(info.driver_name, "net_af_packet") != 0) ||
+	    if_indextoname(info.if_index, ifname) == NULL)
+		return rte_eth_dev_socket_id(pid);
+	node = sl_placement_netdev_node(NULL, ifname);
+	LOG(INFO, "port %s: NUMA node of interface %s: %d%s", name, ifname, node,
+	    node == SOCKET_ID_ANY ? " (unknown: placed as a virtual device)" : "");
+	return node;
+}
+
 /* NUMA placement (rules in sl_placement.h): port and lcore sockets in, a plan
  * out, cross-node warnings on stderr.  Main thread. */
 static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsigned n,
@@ -439,7 +462,7 @@ static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsig
 
 	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
 		ports[i].name = s->cfg->ports[i].name;
-		ports[i].socket = rte_eth_dev_socket_id(s->port_ids[i]);
+		ports[i].socket = port_socket(ports[i].name, s->port_ids[i]);
 		ports[i].data = s->cfg->ports[i].role == SL_PORT_DATA;
 	}
 	for (unsigned i = 0; i < n; i++) {
