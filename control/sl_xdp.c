@@ -16,6 +16,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
 #include <rte_common.h>
 #include <rte_log.h>
@@ -36,6 +37,8 @@
 #define MAX_PROG_MAPS 16
 /* Programs loaded in the kernel we are willing to walk. */
 #define MAX_PROG_WALK 65536
+/* /proc/PID/fdinfo files we are willing to read (at start-up only). */
+#define MAX_FDINFO_WALK (1u << 20)
 
 static const char *const stat_names[SL_XDP_STAT_MAX] = {
 #define SL_XDP_X_NAME(e, n, d) #n,
@@ -327,10 +330,110 @@ void sl_xdp_init(struct sl_xdp *x, const char *pin_root)
 	x->vips_fd = x->stats_fd = -1;
 }
 
-int sl_xdp_prestart(struct sl_xdp *x)
+/* Whether some process holds program `id` open: a prog_id line in any
+ * /proc/PID/fdinfo file.  A process in another PID namespace is not seen. */
+static bool prog_held(uint32_t id)
+{
+	DIR *procs = opendir("/proc");
+	struct dirent *p;
+	unsigned files = 0;
+	bool held = false;
+
+	if (procs == NULL)
+		return true; /* cannot tell: assume so */
+	while (!held && files < MAX_FDINFO_WALK && (p = readdir(procs)) != NULL) {
+		char dir[64];
+		struct dirent *e;
+		DIR *fds;
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%.16s/fdinfo", p->d_name);
+		fds = opendir(dir);
+		if (fds == NULL)
+			continue; /* gone, or a kernel thread */
+		while (!held && files < MAX_FDINFO_WALK && (e = readdir(fds)) != NULL) {
+			char path[96], line[128];
+			uint32_t got;
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			files++;
+			snprintf(path, sizeof(path), "%s/%.16s", dir, e->d_name);
+			f = fopen(path, "r");
+			if (f == NULL)
+				continue;
+			while (fgets(line, sizeof(line), f) != NULL)
+				if (sscanf(line, "prog_id: %" SCNu32, &got) == 1) {
+					held = got == id;
+					break;
+				}
+			fclose(f);
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return held || files >= MAX_FDINFO_WALK;
+}
+
+/* Detach sluice's program from AF_XDP port `p`'s interface when no process
+ * holds it (see sl_xdp_prestart).  1 when detached, else 0. */
+static int clear_orphan(const struct sl_xdp_port *p)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char ifname[IF_NAMESIZE] = "?", name[24] = "";
+	uint32_t maps[MAX_PROG_MAPS], nmaps = MAX_PROG_MAPS, id;
+	int flags;
+
+	if (p->if_index == 0 || bpf_xdp_query((int)p->if_index, 0, &q) != 0 || q.prog_id == 0)
+		return 0;
+	if_indextoname(p->if_index, ifname);
+	id = q.prog_id;
+	prog_info(id, name, sizeof(name), maps, &nmaps);
+	if (strcmp(name, SL_XDP_PROG_NAME) != 0) {
+		LOG(WARNING,
+		    "port %s: interface %s already runs XDP program %s (id %u): the AF_XDP driver "
+		    "will not replace it (detach it: ip link set dev %s xdp off)",
+		    p->name, ifname, name[0] ? name : "?", id, ifname);
+		return 0;
+	}
+	if (prog_held(id)) {
+		LOG(WARNING,
+		    "port %s: interface %s runs sluice's XDP program (id %u) held by a running "
+		    "process (another sluiced on it?): left; the AF_XDP driver will fail to attach",
+		    p->name, ifname, id);
+		return 0;
+	}
+	flags = q.attach_mode == XDP_ATTACHED_SKB   ? XDP_FLAGS_SKB_MODE
+		: q.attach_mode == XDP_ATTACHED_HW  ? XDP_FLAGS_HW_MODE
+		: q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE
+						    : 0;
+	if (bpf_xdp_detach((int)p->if_index, flags, NULL) != 0) {
+		LOG(WARNING, "port %s: detach of orphaned XDP program %u from %s: %s", p->name, id,
+		    ifname, strerror(errno));
+		return 0;
+	}
+	LOG(NOTICE,
+	    "port %s: detached sluice's XDP program (id %u) from %s: no process held it (left "
+	    "by a sluiced that did not exit cleanly)",
+	    p->name, id, ifname);
+	return 1;
+}
+
+int sl_xdp_prestart(struct sl_xdp *x, const struct sl_xdp_port *ports, unsigned n)
 {
 	const char *pins[2] = {x->vips_pin, x->stats_pin};
-	int removed = 0;
+	int removed = 0, af_xdp = 0;
+
+	for (unsigned p = 0; p < n; p++) {
+		if (ports[p].driver == NULL || strcmp(ports[p].driver, SL_XDP_DRIVER) != 0)
+			continue;
+		af_xdp++;
+		removed += clear_orphan(&ports[p]);
+	}
+	if (af_xdp == 0)
+		return 0;
 
 	for (unsigned i = 0; i < RTE_DIM(pins); i++) {
 		uint32_t id = 0;

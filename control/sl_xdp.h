@@ -9,11 +9,13 @@
  * addresses of the running configuration.
  *
  * Life cycle in sluiced (docs/OPERATIONS.md, "AF_XDP ports"):
- *   main thread   sl_xdp_init, sl_xdp_prestart (before rte_eal_init: a
- *                 stale pin that no program uses is removed, so the PMD
- *                 creates a fresh one), sl_xdp_attach (after the ports
- *                 started: which AF_XDP ports run our program; one WARNING
- *                 per port that does not; the maps opened)
+ *   main thread   sl_xdp_init; sl_xdp_prestart after the EAL probed the
+ *                 ports and before their queues are set up (the PMD loads
+ *                 and attaches the program while it sets up RX queues):
+ *                 sluice's program left attached by a sluiced that died is
+ *                 detached, stale pins are removed; sl_xdp_attach after the
+ *                 ports started: which AF_XDP ports run our program (one
+ *                 WARNING per port that does not), the maps opened
  *   control thr.  sl_xdp_sync after each running configuration
  *                 (sl_api_conf.on_running), sl_xdp_status (sluicectl status)
  *   main thread   sl_xdp_fini after the ports closed: the pins are removed
@@ -95,11 +97,21 @@ struct sl_xdp {
 /* Paths under `pin_root` (NULL: SL_XDP_PIN_ROOT), nothing opened. */
 void sl_xdp_init(struct sl_xdp *x, const char *pin_root);
 
-/* Before rte_eal_init (main thread): remove pins that no loaded program uses
- * (left by a run that crashed, or by an older object whose map layout the
- * PMD's libbpf would refuse to reuse), and remember whether a live pin was
- * there.  Logs what it removed.  Returns the number of pins removed. */
-int sl_xdp_prestart(struct sl_xdp *x);
+/* After the ports were probed, before their queues are set up (main
+ * thread); nothing to do without an AF_XDP port among `ports`.
+ *  - An AF_XDP port's interface that still has sluice's program attached
+ *    while no process holds that program (its sluiced died: the kernel
+ *    keeps an attached program) gets it detached: the PMD attaches only to
+ *    an interface without a program, so a restart would fail.  A program
+ *    some process holds (a running sluiced) or another program is left,
+ *    with a WARNING.
+ *  - Pins that no loaded program uses are removed (left by a run that
+ *    died, or by an older object whose map layout the PMD's libbpf would
+ *    refuse to reuse); whether a live pin was there is remembered (it is
+ *    not ours to remove at exit).
+ * Logs what it did.  Returns the number of programs detached plus pins
+ * removed. */
+int sl_xdp_prestart(struct sl_xdp *x, const struct sl_xdp_port *ports, unsigned n);
 
 /* After the ports started (main thread): for each AF_XDP port, which program
  * is attached to its interface; one WARNING per port that does not run

@@ -562,10 +562,13 @@ static int setup_workers(struct sluiced *s)
 	return 0;
 }
 
-/* Which AF_XDP ports run sluice's XDP program (a WARNING for each that does
- * not) and open its maps for the control thread.  Main thread, after the
- * ports started (the driver attaches the program while it sets up queues). */
-static void attach_xdp(struct sluiced *s)
+/* The XDP front of AF_XDP ports (sl_xdp.h).  Main thread.  before: the
+ * ports are probed but their queues not set up (the driver loads and
+ * attaches sluice's XDP program while it sets up RX queues): clear what a
+ * sluiced that died left.  after: the ports started: which of them run
+ * sluice's program (a WARNING for each that does not); the maps opened for
+ * the control thread. */
+static void xdp_ports(struct sluiced *s, bool before)
 {
 	struct sl_xdp_port ports[SL_MAX_PORTS];
 	struct rte_eth_dev_info info[SL_MAX_PORTS];
@@ -579,7 +582,10 @@ static void attach_xdp(struct sluiced *s)
 		ports[n].if_index = info[n].if_index;
 		n++;
 	}
-	sl_xdp_attach(&s->xdp, ports, n);
+	if (before)
+		sl_xdp_prestart(&s->xdp, ports, n);
+	else
+		sl_xdp_attach(&s->xdp, ports, n);
 }
 
 static void teardown(struct sluiced *s)
@@ -629,16 +635,7 @@ int main(int argc, char **argv)
 			break;
 	}
 
-	/* Before the AF_XDP driver loads sluice's XDP program (in
-	 * rte_eal_init): a stale pin of its maps is removed so that the driver
-	 * pins fresh ones (sl_xdp.h). */
 	sl_xdp_init(&s.xdp, NULL);
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strstr(argv[i], "xdp_prog=") != NULL) {
-			sl_xdp_prestart(&s.xdp);
-			break;
-		}
-
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
@@ -659,9 +656,12 @@ int main(int argc, char **argv)
 	s.nb_ports = s.cfg->nb_ports;
 	s.nb_vips = s.cfg->nb_vips;
 
-	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
+	if (resolve_ports(&s) < 0)
 		goto out;
-	attach_xdp(&s);
+	xdp_ports(&s, true);
+	if (setup_workers(&s) < 0)
+		goto out;
+	xdp_ports(&s, false);
 	if (sl_ctrl_init(&s.ctrl, s.qsbr) < 0) {
 		LOG(ERR, "control state: out of memory");
 		goto out;

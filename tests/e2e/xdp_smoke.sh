@@ -22,7 +22,9 @@
 #    pins removed.
 #  2 AF_XDP, sluiced killed (SIGKILL): the program stays attached with no
 #    socket; VIP packets fall back to the kernel (a UDP listener on the VIP
-#    in LB gets them) and the host still answers: no black hole.
+#    in LB gets them) and the host still answers: no black hole.  A new
+#    sluiced detaches the orphaned program and starts (the driver attaches
+#    only to an interface without one).
 #  3 net_af_packet instead (kernels without AF_XDP): same VIP count; status
 #    shows no XDP front.
 #
@@ -222,14 +224,19 @@ start_lb() {
 # stop_lb SIGNAL: 0 when sluiced exited within 10 s (its status in LB_RC).
 stop_lb() {
 	local i
+	# A SIGKILLed job would make bash print "Killed"; its status is not needed.
+	[ "$1" = KILL ] && disown "$LB_PID"
 	kill -"$1" "$LB_PID" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$LB_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -0 "$LB_PID" 2>/dev/null && return 1
-	{ wait "$LB_PID"; } 2>/dev/null
-	LB_RC=$?
+	LB_RC=137
+	[ "$1" = KILL ] || {
+		wait "$LB_PID"
+		LB_RC=$?
+	}
 	LB_PID=
 	return 0
 }
@@ -343,8 +350,27 @@ if start_lb crash "$WORK/xdp.yaml" "net_af_xdp0,iface=$IF_LB,xdp_prog=$OBJ"; the
 	wait "$cnt_pid"
 	check "VIP packets reach the kernel (XDP_PASS fallback): 5 of 5" test "$(cat "$WORK/cnt.out")" = 5
 	ip -n "$NS_LB" addr del "$VIP4/32" dev lo
-	ip -n "$NS_LB" link set dev "$IF_LB" xdp off
 	rm -rf /dev/hugepages/"$PREFIX"* /var/run/dpdk/"$PREFIX"
+
+	# The AF_XDP driver attaches only to an interface without a program:
+	# sluiced detaches the one its dead predecessor left, then starts.
+	if start_lb restart "$WORK/xdp.yaml" "net_af_xdp0,iface=$IF_LB,xdp_prog=$OBJ"; then
+		pass "restart after SIGKILL: sluiced starts again"
+		check "it detached the program the killed one left" \
+			grep -q "detached sluice's XDP program (id [0-9]*) from $IF_LB" "$LB_LOG"
+		check "sluice_xdp is attached again" xdp_attached
+		cl python3 "$PEER" udp "$VIP4" 5000 5
+		wait_true "UDP to the VIP reaches the new sluiced (5, exactly)" \
+			"vip(d, '$REF4')['packets'] == 5" stats
+		if stop_lb INT; then
+			check "SIGINT: sluiced exits 0" test "$LB_RC" -eq 0
+		else
+			fail "SIGINT: sluiced did not exit within 10 s"
+		fi
+	else
+		fail "restart after SIGKILL: sluiced starts again"
+	fi
+	ip -n "$NS_LB" link set dev "$IF_LB" xdp off 2>/dev/null
 else
 	fail "sluiced started again on net_af_xdp0"
 fi

@@ -413,9 +413,13 @@ static void sync_counts_and_status(void **state)
 /* ------------------------------------------------------------------ */
 /* Pins */
 
-/* prestart removes a pin no program uses (stale) and keeps one in use. */
+/* prestart removes a pin no program uses (stale) and keeps one in use;
+ * without an AF_XDP port it touches nothing. */
 static void prestart_removes_only_stale_pins(void **state)
 {
+	const struct sl_xdp_port memif[] = {{"net_memif0", "net_memif", 0}};
+	const struct sl_xdp_port af_xdp[] = {{"net_memif0", "net_memif", 0},
+					     {"net_af_xdp0", "net_af_xdp", 0}};
 	struct sl_xdp x;
 	int m1, m2, prog;
 
@@ -425,19 +429,77 @@ static void prestart_removes_only_stale_pins(void **state)
 	m1 = vip_map(4);
 	assert_int_equal(bpf_obj_pin(m1, x.vips_pin), 0);
 	close(m1);
-	assert_int_equal(sl_xdp_prestart(&x), 1);
+	assert_int_equal(sl_xdp_prestart(&x, memif, 1), 0);
+	assert_true(exists(x.vips_pin));
+	assert_int_equal(sl_xdp_prestart(&x, af_xdp, 2), 1);
 	assert_false(exists(x.vips_pin));
 	assert_false(x.pin_seen_at_start);
 
 	m2 = vip_map(4);
 	prog = prog_using(m2);
 	assert_int_equal(bpf_obj_pin(m2, x.vips_pin), 0);
-	assert_int_equal(sl_xdp_prestart(&x), 0);
+	assert_int_equal(sl_xdp_prestart(&x, af_xdp, 2), 0);
 	assert_true(exists(x.vips_pin));
 	assert_true(x.pin_seen_at_start);
 	close(prog);
 	close(m2);
 	unlink(x.vips_pin);
+}
+
+static uint32_t lo_prog(void)
+{
+	uint32_t id = 0;
+
+	assert_int_equal(bpf_xdp_query_id(1, XDP_FLAGS_SKB_MODE, &id), 0);
+	return id;
+}
+
+/* sluice's program left attached to an AF_XDP port's interface with no
+ * process holding it (its sluiced died) is detached before the PMD attaches
+ * a new one; held by a process, or another program: left. */
+static void prestart_detaches_orphaned_program(void **state)
+{
+	const struct sl_xdp_port ports[] = {{"net_af_xdp0", "net_af_xdp", 1}};
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = PIN_ROOT);
+	struct bpf_object *obj;
+	struct sl_xdp x;
+	int fd, m;
+
+	(void)state;
+	NEED_BPF();
+	obj = bpf_object__open_file(obj_path, &oo);
+	assert_non_null(obj);
+	assert_int_equal(bpf_object__load(obj), 0);
+	fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
+	assert_int_equal(bpf_xdp_attach(1, fd, XDP_FLAGS_SKB_MODE, NULL), 0);
+
+	/* Held by this process (as by a running sluiced): left. */
+	sl_xdp_init(&x, PIN_ROOT);
+	assert_int_equal(sl_xdp_prestart(&x, ports, 1), 0);
+	assert_int_not_equal(lo_prog(), 0);
+	/* Its maps are in use: their pins are kept and marked not ours. */
+	assert_true(x.pin_seen_at_start);
+	assert_true(exists(PIN_ROOT "/sl_xdp_vips"));
+
+	/* Only the attachment holds it: detached, then the pins are stale. */
+	bpf_object__close(obj);
+	sl_xdp_init(&x, PIN_ROOT);
+	assert_int_equal(sl_xdp_prestart(&x, ports, 1), 3);
+	assert_int_equal(lo_prog(), 0);
+	assert_false(exists(PIN_ROOT "/sl_xdp_vips"));
+	assert_false(exists(PIN_ROOT "/sl_xdp_stats"));
+	assert_false(x.pin_seen_at_start);
+
+	/* Another program, orphaned too: not ours to detach. */
+	m = vip_map(2);
+	fd = prog_using(m);
+	assert_int_equal(bpf_xdp_attach(1, fd, XDP_FLAGS_SKB_MODE, NULL), 0);
+	close(fd);
+	close(m);
+	sl_xdp_init(&x, PIN_ROOT);
+	assert_int_equal(sl_xdp_prestart(&x, ports, 1), 0);
+	assert_int_not_equal(lo_prog(), 0);
+	assert_int_equal(bpf_xdp_detach(1, XDP_FLAGS_SKB_MODE, NULL), 0);
 }
 
 /* fini removes the pins this run's ports used when no other process's
@@ -637,6 +699,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(reconcile_refuses_other_maps),
 	    cmocka_unit_test(sync_counts_and_status),
 	    cmocka_unit_test(prestart_removes_only_stale_pins),
+	    cmocka_unit_test(prestart_detaches_orphaned_program),
 	    cmocka_unit_test(fini_removes_only_own_unused_pins),
 	    cmocka_unit_test(attach_finds_program_and_maps),
 	};
