@@ -1067,6 +1067,7 @@ static void running_hook_sees_each_running_config(void **state)
 	memset(&g_hook, 0, sizeof(g_hook));
 	worker_offline();
 	sl_api_free(g_api);
+	g_api = NULL; /* hook_running must not read it while the new one is made */
 	g_api = sl_api_create(&conf, sl_test_config(base_yaml), err, sizeof(err));
 	worker_online();
 	if (g_api == NULL)
