@@ -82,6 +82,14 @@ for b in "$SLUICED" "$CTL" "$OBJ"; do
 	}
 done
 
+# Sanitizer build run by hand: the options meson and the Makefile set, and
+# the suppressions for what DPDK's AF_XDP driver leaks (tests/lsan.supp).
+if [[ "$(ldd "$SLUICED" 2>/dev/null)" == *libasan* ]]; then
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1:detect_leaks=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+	export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
+fi
+
 WORK=$(mktemp -d /tmp/slx-xdp-smoke.XXXXXX)
 LB_PID=
 SRV_PID=
