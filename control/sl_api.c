@@ -1247,6 +1247,8 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
 	sl_config_free(api->cfg);
 	api->cfg = cfg;
+	if (api->conf.on_running != NULL)
+		api->conf.on_running(api->conf.hook_arg, cfg);
 	api->vs = vs;
 	api->next_change_ms = next;
 	metrics_sync(api);
@@ -1466,6 +1468,8 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	sl_ctrl_publish(api->ctrl, snap);
 	metrics_sync(api);
+	if (conf->on_running != NULL)
+		conf->on_running(conf->hook_arg, api->cfg);
 	api->anom = sl_anom_create(&api->cfg->alerts);
 	api->sink = sl_alert_sink_create(&api->cfg->alerts, alert_log, api);
 	api->slot_cnt = calloc(SL_REAL_IDS, sizeof(*api->slot_cnt));
@@ -2265,6 +2269,8 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 	    "state_file", api->state_path[0] ? api->state_path : NULL, "guard", guard, "memory",
 	    "heap_alloc_bytes", (json_int_t)heap, "heap_allocs", (json_int_t)allocs, "memzones",
 	    (json_int_t)memzones, "mempool_in_use", (json_int_t)in_use);
+	if (out->result != NULL && api->conf.status_add != NULL)
+		api->conf.status_add(api->conf.hook_arg, out->result);
 	return 0;
 }
 

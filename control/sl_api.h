@@ -88,6 +88,16 @@ struct sl_api_conf {
 	 * of both `ports` and `port_ids` (0: no ports). */
 	const uint16_t *port_ids;
 	unsigned nb_ports;
+	/* Hooks for parts of the daemon outside the snapshot (sluiced: the XDP
+	 * VIP map, control/sl_xdp.h); NULL = none.  Control thread.
+	 * on_running: after each configuration that becomes the running one
+	 * was published (the first, every applied change, rollback, reload),
+	 * with it; not on dry runs or refused changes.  It cannot fail the
+	 * change: it logs and counts its own errors.
+	 * status_add: adds its fields to sl_api_status's result. */
+	void (*on_running)(void *arg, const struct sl_config *cfg);
+	void (*status_add)(void *arg, json_t *status);
+	void *hook_arg;
 };
 
 /* Create the API around `initial` (taken over: freed with the API), build and
@@ -171,7 +181,8 @@ int sl_api_config_rollback(struct sl_api *api, const struct sl_api_opts *o, uint
  *  "guard": null | {"generation","until_s"},
  *  "memory": {"heap_alloc_bytes","heap_allocs","memzones","mempool_in_use"}}
  * (heap_allocs: blocks allocated; exact, unlike the byte total, which
- * includes alignment padding that depends on where blocks landed) */
+ * includes alignment padding that depends on where blocks landed);
+ * plus what conf.status_add adds (sluiced: "xdp", docs/OPERATIONS.md) */
 int sl_api_status(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip": REF, "encap", "serving_pool", "panic", "empty",
  *            "capacity_pct": {"primary","backup"}, "backends": n, "usable": n}]} */

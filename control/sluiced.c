@@ -32,6 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <net/if.h>
 #include <sys/epoll.h>
 
 #include "sl_api.h"
@@ -45,6 +46,7 @@
 #include "sl_stats.h"
 #include "sl_telemetry.h"
 #include "sl_worker.h"
+#include "sl_xdp.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
@@ -93,6 +95,9 @@ struct sluiced {
 	 * thread reads them). */
 	char port_names[SL_MAX_PORTS][SL_NAME_MAX];
 	struct sl_metrics_port_src metric_ports[SL_MAX_PORTS];
+	/* The XDP front of AF_XDP ports (sl_xdp.h): main thread before the
+	 * control thread starts and after it stopped, control thread between. */
+	struct sl_xdp xdp;
 };
 
 static void on_signal(int sig)
@@ -255,6 +260,22 @@ static void start_prom(struct sluiced *s)
 		LOG(INFO, "metrics endpoint: http://%s/metrics", s->cfg->metrics_listen);
 }
 
+/* sl_api hooks: the XDP VIP map follows every running configuration, and
+ * its state shows in `sluicectl status`.  Control thread. */
+static void xdp_on_running(void *arg, const struct sl_config *cfg)
+{
+	struct sluiced *s = arg;
+
+	sl_xdp_sync(&s->xdp, cfg);
+}
+
+static void xdp_status_add(void *arg, json_t *status)
+{
+	struct sluiced *s = arg;
+
+	json_object_set_new(status, "xdp", sl_xdp_status(&s->xdp));
+}
+
 /* The control thread: builds and publishes snapshots (sl_api), runs health
  * checks, serves the control socket, reloads on SIGHUP and prints summaries.
  * One epoll loop; nothing here blocks for long except an RCU grace period
@@ -276,6 +297,9 @@ static void *ctrl_main(void *arg)
 	    .nb_ports = s->nb_ports,
 	    .tsc_hz = s->tsc_hz,
 	    .port_ids = s->port_ids,
+	    .on_running = xdp_on_running,
+	    .status_add = xdp_status_add,
+	    .hook_arg = s,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
@@ -448,6 +472,28 @@ static struct rte_mempool *pool_for(struct sluiced *s, int socket, unsigned nb_m
 	return s->pools[idx];
 }
 
+/* The NUMA node of a port: DPDK's, except for ports on a kernel interface
+ * (AF_XDP, AF_PACKET), whose drivers report the node of the lcore that
+ * probed them: there the interface's own (SOCKET_ID_ANY when the kernel does
+ * not place it, e.g. a veth).  Main thread. */
+static int port_socket(const char *name, uint16_t pid)
+{
+	struct rte_eth_dev_info info;
+	char ifname[IF_NAMESIZE];
+	int node;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.if_index == 0 ||
+	    info.driver_name == NULL ||
+	    (strcmp(info.driver_name, "net_af_xdp") != 0 &&
+	     strcmp(info.driver_name, "net_af_packet") != 0) ||
+	    if_indextoname(info.if_index, ifname) == NULL)
+		return rte_eth_dev_socket_id(pid);
+	node = sl_placement_netdev_node(NULL, ifname);
+	LOG(INFO, "port %s: NUMA node of interface %s: %d%s", name, ifname, node,
+	    node == SOCKET_ID_ANY ? " (unknown: placed as a virtual device)" : "");
+	return node;
+}
+
 /* NUMA placement (rules in sl_placement.h): port and lcore sockets in, a plan
  * out, cross-node warnings on stderr.  Main thread. */
 static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsigned n,
@@ -459,7 +505,7 @@ static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsig
 
 	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
 		ports[i].name = s->cfg->ports[i].name;
-		ports[i].socket = rte_eth_dev_socket_id(s->port_ids[i]);
+		ports[i].socket = port_socket(ports[i].name, s->port_ids[i]);
 		ports[i].data = s->cfg->ports[i].role == SL_PORT_DATA;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -559,6 +605,32 @@ static int setup_workers(struct sluiced *s)
 	return 0;
 }
 
+/* The XDP front of AF_XDP ports (sl_xdp.h).  Main thread.  before: the
+ * ports are probed but their queues not set up (the driver loads and
+ * attaches sluice's XDP program while it sets up RX queues): clear what a
+ * sluiced that died left.  after: the ports started: which of them run
+ * sluice's program (a WARNING for each that does not); the maps opened for
+ * the control thread. */
+static void xdp_ports(struct sluiced *s, bool before)
+{
+	struct sl_xdp_port ports[SL_MAX_PORTS];
+	struct rte_eth_dev_info info[SL_MAX_PORTS];
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
+		if (rte_eth_dev_info_get(s->port_ids[i], &info[n]) != 0)
+			continue;
+		ports[n].name = s->cfg->ports[i].name;
+		ports[n].driver = info[n].driver_name;
+		ports[n].if_index = info[n].if_index;
+		n++;
+	}
+	if (before)
+		sl_xdp_prestart(&s->xdp, ports, n);
+	else
+		sl_xdp_attach(&s->xdp, ports, n);
+}
+
 static void teardown(struct sluiced *s)
 {
 	uint16_t pid;
@@ -606,6 +678,7 @@ int main(int argc, char **argv)
 			break;
 	}
 
+	sl_xdp_init(&s.xdp, NULL);
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
@@ -626,8 +699,12 @@ int main(int argc, char **argv)
 	s.nb_ports = s.cfg->nb_ports;
 	s.nb_vips = s.cfg->nb_vips;
 
-	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
+	if (resolve_ports(&s) < 0)
 		goto out;
+	xdp_ports(&s, true);
+	if (setup_workers(&s) < 0)
+		goto out;
+	xdp_ports(&s, false);
 	for (uint32_t i = 0; i < s.nb_ports; i++) {
 		snprintf(s.port_names[i], sizeof(s.port_names[i]), "%s", s.cfg->ports[i].name);
 		s.metric_ports[i].name = s.port_names[i];
@@ -703,6 +780,8 @@ out_ctrl:
 	sl_ctrl_fini(&s.ctrl);
 out:
 	teardown(&s);
+	/* Ports closed: the driver detached the program. */
+	sl_xdp_fini(&s.xdp);
 out_eal:
 	rte_eal_cleanup();
 	return ret;

@@ -414,7 +414,8 @@ static int show_status(struct ctx *x, json_t *r)
 {
 	struct table t;
 	json_t *g = json_object_get(r, "guard"), *m = json_object_get(r, "memory"), *w;
-	char guard[128], mem[160];
+	json_t *xdp = json_object_get(r, "xdp"), *xc = json_object_get(xdp, "counters");
+	char guard[128], mem[160], xdps[512];
 	size_t i;
 
 	(void)x;
@@ -437,6 +438,18 @@ static int show_status(struct ctx *x, json_t *r)
 	tbl_row(&t, "state file", jstr(r, "state_file"));
 	tbl_row(&t, "guard", guard);
 	tbl_row(&t, "memory", json_is_object(m) ? mem : NULL);
+	/* AF_XDP ports only: the XDP front's VIP map and counters. */
+	if (json_is_object(xdp)) {
+		snprintf(xdps, sizeof(xdps),
+			 "VIP map %s, %.0f address(es), %.0f sync(s), %.0f failed%s%s; redirect "
+			 "%.0f, vip_no_socket %.0f",
+			 jstr(xdp, "vip_map") ? jstr(xdp, "vip_map") : "not open",
+			 jnum(xdp, "entries"), jnum(xdp, "syncs"), jnum(xdp, "sync_failures"),
+			 jstr(xdp, "last_error") ? ": " : "",
+			 jstr(xdp, "last_error") ? jstr(xdp, "last_error") : "",
+			 jnum(xc, "redirect"), jnum(xc, "vip_no_socket"));
+		tbl_row(&t, "xdp", xdps);
+	}
 	tbl_print(&t);
 	printf("\n");
 	tbl_init(&t, "", "rrrrrr", "WORKER", "LCORE", "GENERATION", "RX", "TX", "DROPS");

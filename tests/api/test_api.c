@@ -1141,6 +1141,106 @@ static void alerts_from_real_counters(void **state)
 	json_decref(r);
 }
 
+/* ---- hooks (sluiced's XDP VIP map) --------------------------------------- */
+
+struct hook_log {
+	unsigned calls;	       /* on_running */
+	uint32_t nb_vips;      /* of the configuration it last saw */
+	uint64_t generation;   /* the API's generation when it was called */
+	unsigned status_calls; /* status_add */
+};
+static struct hook_log g_hook;
+
+static void hook_running(void *arg, const struct sl_config *cfg)
+{
+	struct hook_log *h = arg;
+
+	h->calls++;
+	h->nb_vips = cfg->nb_vips;
+	/* Called after the publish: the new generation already runs. */
+	h->generation = g_api != NULL ? sl_api_generation(g_api) : 0;
+}
+
+static void hook_status(void *arg, json_t *status)
+{
+	struct hook_log *h = arg;
+
+	json_object_set_new(status, "hooked", json_integer(++h->status_calls));
+}
+
+/* on_running sees every configuration that becomes the running one (the
+ * first, a change, a rollback), after it is published, and nothing else (dry
+ * runs, refused changes, changes to nothing); status_add's fields appear in
+ * status. */
+static void running_hook_sees_each_running_config(void **state)
+{
+	struct sl_api_conf conf = {
+	    .ctrl = &g_lb.ctrl,
+	    .workers = &g_lb.w,
+	    .nb_workers = 1,
+	    .clock_ms = test_clock,
+	    .wall_clock = test_wall,
+	    .hc_ops = fake_ops_table,
+	    .on_running = hook_running,
+	    .status_add = hook_status,
+	    .hook_arg = &g_hook,
+	};
+	struct sl_api_opts o = {.origin = "test"}, dry = {.origin = "test", .dry_run = true};
+	struct sl_api_out out = {0};
+	char err[256], *two_vips;
+	uint64_t g1;
+	json_t *r;
+
+	(void)state;
+	memset(&g_hook, 0, sizeof(g_hook));
+	worker_offline();
+	sl_api_free(g_api);
+	g_api = NULL; /* hook_running must not read it while the new one is made */
+	g_api = sl_api_create(&conf, sl_test_config(base_yaml), err, sizeof(err));
+	worker_online();
+	if (g_api == NULL)
+		fail_msg("sl_api_create: %s", err);
+	assert_int_equal(g_hook.calls, 1);
+	assert_int_equal(g_hook.nb_vips, 1);
+	g1 = sl_api_generation(g_api);
+
+	assert_int_not_equal(asprintf(&two_vips,
+				      "%s"
+				      "  - address: 198.51.100.11\n"
+				      "    port: 53\n"
+				      "    protocol: udp\n"
+				      "    encap: ipip\n"
+				      "    health: { type: none }\n"
+				      "    backends:\n"
+				      "      - address: 10.1.0.1\n",
+				      base_yaml),
+			     -1);
+	worker_offline();
+	change(sl_api_config_apply(g_api, &dry, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 1);
+	change(sl_api_config_apply(g_api, &o, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 2);
+	assert_int_equal(g_hook.nb_vips, 2);
+	assert_int_equal(g_hook.generation, sl_api_generation(g_api));
+	assert_true(g_hook.generation > g1);
+	/* The same again changes nothing. */
+	change(sl_api_config_apply(g_api, &o, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 2);
+	/* Refused. */
+	assert_int_equal(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.99", 5, &out), -ENOENT);
+	assert_int_equal(g_hook.calls, 2);
+	change(sl_api_config_rollback(g_api, &o, g1, &out), &out);
+	assert_int_equal(g_hook.calls, 3);
+	assert_int_equal(g_hook.nb_vips, 1);
+	worker_online();
+	free(two_vips);
+
+	r = call_ok(sl_api_status(g_api, &out), &out);
+	assert_int_equal(json_integer_value(json_object_get(r, "hooked")), 1);
+	assert_non_null(json_object_get(r, "generation"));
+	json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
@@ -1162,6 +1262,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(superseded_guard_is_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(preview_does_not_change_decision, setup, teardown),
 	    cmocka_unit_test_setup_teardown(alerts_from_real_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(running_hook_sees_each_running_config, setup, teardown),
 	};
 	int rc;
 
