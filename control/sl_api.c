@@ -24,6 +24,10 @@
 #include <rte_memzone.h>
 #include <rte_mempool.h>
 
+#include <rte_ethdev.h>
+
+#include "sl_alert.h"
+#include "sl_anomaly.h"
 #include "sl_api.h"
 #include "sl_health.h"
 #include "sl_lbstate.h"
@@ -40,7 +44,6 @@ struct vip_state {
 	int *target;		       /* health target per backend, -1 = not checked */
 	struct sl_be_verdict *verdict; /* as last published */
 	uint32_t nb;
-	bool alerted_empty;
 };
 
 /* One applied change. */
@@ -90,6 +93,26 @@ struct sl_api {
 	struct guard guard;
 	struct sample samp[2]; /* [0] latest, [1] the one before */
 	uint64_t next_sample_ms;
+	/* Metrics: the ledger, the configuration sequence it binds on, the
+	 * per-VIP table facts of generation tbl_gen (recomputed when another
+	 * snapshot is published), and the last two periodic copies (rates of
+	 * ports and workers). */
+	struct sl_metrics_state *mstate;
+	uint64_t cfg_seq;
+	struct sl_metrics_vip_src *tbl; /* [tbl_n]; slots owned */
+	uint32_t tbl_n;
+	uint64_t tbl_gen;
+	struct sl_metrics_vip_src *mvs; /* [mvs_n]: per VIP view handed to a build */
+	uint32_t mvs_n;
+	struct sl_metrics *mlast, *mprev;
+	/* Anomaly detection (once per sample) and where its alerts go */
+	struct sl_anom *anom;
+	struct sl_alert_sink *sink;
+	uint64_t share_gen; /* snapshot generation `share` was computed for (0: none) */
+	double **share;	    /* [share_nb][backend]: expected share of the VIP's new flows */
+	uint32_t share_nb;
+	uint32_t *slot_cnt; /* scratch: table slots per real id (SL_REAL_IDS) */
+	bool alerts_nomem;  /* a sample could not be built: said once */
 };
 
 /* ------------------------------------------------------------------ */
@@ -120,6 +143,10 @@ static void msg(struct sl_api_out *out, const char *fmt, ...)
 	vsnprintf(out->msg, sizeof(out->msg), fmt, ap);
 	va_end(ap);
 }
+
+/* Metrics (defined with the sample code below). */
+static void metrics_sync(struct sl_api *api);
+static void tbl_clear(struct sl_api *api);
 
 /* ------------------------------------------------------------------ */
 /* Counters (plain loads of single-writer worker counters: slightly stale
@@ -325,28 +352,6 @@ static void log_transitions(const struct sl_config *cfg, const struct vip_state 
 	}
 }
 
-/* Alert for every VIP that has nothing to send new flows to. */
-static void alert_empty(struct sl_api *api)
-{
-	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
-		struct vip_state *s = &api->vs[i];
-		char ref[80];
-
-		if (s->vr.empty == s->alerted_empty)
-			continue;
-		s->alerted_empty = s->vr.empty;
-		sl_config_vip_ref(&api->cfg->vips[i], ref, sizeof(ref));
-		if (s->vr.empty)
-			SL_LOG(ERR, "ALERT vip %s: no usable backend in any pool; new flows are %s",
-			       ref,
-			       api->cfg->vips[i].when_empty == SL_EMPTY_UNREACHABLE
-				   ? "dropped and answered with ICMP unreachable"
-				   : "dropped");
-		else
-			SL_LOG(NOTICE, "vip %s: usable backends again", ref);
-	}
-}
-
 /* Re-decide the running view; publish a new snapshot when any verdict
  * changed.  Called on health changes and at lbstate's next change time. */
 static int refresh(struct sl_api *api)
@@ -382,7 +387,6 @@ static int refresh(struct sl_api *api)
 		}
 	}
 	log_transitions(cfg, api->vs, (const struct sl_be_verdict *const *)old, old_vr);
-	alert_empty(api);
 	rc = 0;
 	/* A view decided earlier but not published (its build failed) is
 	 * published now even if nothing changed since. */
@@ -864,6 +868,213 @@ static int hist_add(struct sl_api *api, const struct sl_api_opts *o, const char 
 }
 
 /* ------------------------------------------------------------------ */
+/* Anomaly detection and alerts: the glue between the counters and the
+ * pure detector (sl_anomaly.h), and its lines to the log and the hook
+ * (sl_alert.h).  Once per counter sample (1 s). */
+
+static void alert_log(void *arg, enum sl_alert_level level, const char *line)
+{
+	(void)arg;
+	if (level == SL_ALERT_LOG_ERR)
+		SL_LOG(ERR, "%s", line);
+	else
+		SL_LOG(WARNING, "%s", line);
+}
+
+struct alert_emit_ctx {
+	struct sl_api *api;
+	uint64_t now;
+};
+
+static void alert_emit(void *arg, const struct sl_alert_event *ev)
+{
+	const struct alert_emit_ctx *c = arg;
+
+	sl_alert_sink_emit(c->api->sink, ev, c->now);
+}
+
+/* Milliseconds since the epoch: the alert lines' timestamps. */
+static int64_t wall_ms(const struct sl_api *api)
+{
+	struct timespec ts;
+
+	if (api->conf.wall_clock != NULL)
+		return api->conf.wall_clock(api->conf.clock_arg) * 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void shares_free(struct sl_api *api)
+{
+	if (api->share != NULL)
+		for (uint32_t i = 0; i < api->share_nb; i++)
+			free(api->share[i]);
+	free(api->share);
+	api->share = NULL;
+	api->share_nb = 0;
+	api->share_gen = 0;
+}
+
+/* Each backend's share of its VIP's table in the published snapshot: the
+ * share of new flows it should get, with weights, slow start, draining and
+ * health already in the table.  Recomputed only when a new snapshot was
+ * published (one pass over each VIP's table).  0 or -ENOMEM. */
+static int shares_refresh(struct sl_api *api)
+{
+	const struct sl_config *cfg = api->cfg;
+
+	if (api->share != NULL && api->share_gen == api->ctrl->generation)
+		return 0;
+	shares_free(api);
+	api->share = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*api->share));
+	if (api->share == NULL)
+		return -ENOMEM;
+	api->share_nb = cfg->nb_vips;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
+
+		api->share[i] = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(double));
+		if (api->share[i] == NULL) {
+			shares_free(api);
+			return -ENOMEM;
+		}
+		if (t == NULL || t->table_size == 0)
+			continue;
+		count_slots(t, api->slot_cnt);
+		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+
+			if (h != SL_REAL_NONE)
+				api->share[i][j] =
+				    (double)api->slot_cnt[SL_REAL_ID(h)] / (double)t->table_size;
+		}
+		uncount_slots(t, api->slot_cnt);
+	}
+	api->share_gen = api->ctrl->generation;
+	return 0;
+}
+
+/* New alerts settings (a change was applied): thresholds at once, baselines
+ * kept, active alerts of detectors switched off resolved. */
+static void alerts_configure(struct sl_api *api, uint64_t now)
+{
+	struct alert_emit_ctx ec = {api, now};
+
+	sl_alert_sink_configure(api->sink, &api->cfg->alerts);
+	sl_anom_set_config(api->anom, &api->cfg->alerts, now, wall_ms(api), alert_emit, &ec);
+}
+
+/* One sample of everything the detectors watch, from the counters read
+ * with plain loads (single-writer worker counters; a second's staleness
+ * does not matter), the health checker and the ports. */
+static void alerts_tick(struct sl_api *api, uint64_t now)
+{
+	const struct sl_config *cfg = api->cfg;
+	const struct sample *smp = &api->samp[0];
+	struct alert_emit_ctx ec = {api, now};
+	struct sl_anom_sample s;
+	struct sl_anom_port ports[SL_MAX_PORTS];
+	struct sl_anom_vip *vips = NULL;
+	struct sl_anom_backend *bes = NULL;
+	struct sl_anom_target *tgs = NULL;
+	char(*refs)[SL_VIP_REF_MAX] = NULL, (*taddr)[INET6_ADDRSTRLEN] = NULL;
+	uint8_t *tseen = NULL;
+	uint32_t nbe = 0, ntg = 0, k = 0;
+	int top = 0;
+
+	memset(&s, 0, sizeof(s));
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		nbe += cfg->vips[i].nb_backends;
+		for (uint32_t j = 0; j < api->vs[i].nb; j++)
+			top = RTE_MAX(top, api->vs[i].target[j] + 1);
+	}
+	vips = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*vips));
+	refs = calloc(cfg->nb_vips ? cfg->nb_vips : 1, sizeof(*refs));
+	bes = calloc(nbe ? nbe : 1, sizeof(*bes));
+	tgs = calloc(top ? (size_t)top : 1, sizeof(*tgs));
+	taddr = calloc(top ? (size_t)top : 1, sizeof(*taddr));
+	tseen = calloc(top ? (size_t)top : 1, 1);
+	if (vips == NULL || refs == NULL || bes == NULL || tgs == NULL || taddr == NULL ||
+	    tseen == NULL || shares_refresh(api) < 0)
+		goto nomem;
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct sl_config_vip *v = &cfg->vips[i];
+		int vid = sl_ctrl_vip_id(api->ctrl, v);
+		struct sl_anom_vip *av = &vips[i];
+
+		sl_config_vip_ref(v, refs[i], sizeof(refs[i]));
+		av->vip = refs[i];
+		av->nb_backends = v->nb_backends;
+		av->be = &bes[k];
+		av->nb_be = v->nb_backends;
+		for (unsigned w = 0; vid >= 0 && w < api->conf.nb_workers; w++)
+			av->nonsyn += api->conf.workers[w]->stats->vip_nonsyn_miss[vid];
+		for (uint32_t j = 0; j < v->nb_backends; j++, k++) {
+			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+			int t = api->vs[i].target[j];
+
+			av->usable += api->vs[i].verdict[j].take_new;
+			bes[k].address = v->backends[j].addr_str;
+			bes[k].expected = i < api->share_nb ? api->share[i][j] : 0;
+			if (h != SL_REAL_NONE && smp->newf != NULL)
+				bes[k].new_flows = smp->newf[SL_REAL_ID(h)];
+			/* One entry per health target, however many VIPs share it. */
+			if (t >= 0 && !tseen[t]) {
+				const struct sl_hc_status *st = sl_health_status(api->health, t);
+				const struct sl_hc_spec *sp = sl_health_spec(api->health, t);
+				struct sl_anom_target *at = &tgs[ntg++];
+
+				tseen[t] = 1;
+				inet_ntop(sp->family == SL_AF_INET ? AF_INET : AF_INET6, sp->addr,
+					  taddr[t], sizeof(taddr[t]));
+				at->address = taddr[t];
+				at->check = sl_hc_kind_name(sp->hc.kind);
+				at->port = sp->hc.port;
+				at->transitions = st->transitions;
+				at->successes = st->checks - st->failures;
+				at->last_latency_us = st->last_latency_us;
+			}
+		}
+	}
+	for (unsigned p = 0; api->conf.port_ids != NULL && p < api->conf.nb_ports &&
+			     p < cfg->nb_ports && p < SL_MAX_PORTS;
+	     p++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(api->conf.port_ids[p], &es) != 0)
+			continue;
+		ports[s.nb_ports].name = cfg->ports[p].name;
+		ports[s.nb_ports].imissed = es.imissed;
+		s.nb_ports++;
+	}
+	for (unsigned w = 0; w < api->conf.nb_workers; w++)
+		for (unsigned r = 0; r < SL_V_MAX; r++)
+			s.drops[r] += api->conf.workers[w]->stats->drops[r];
+	s.now_ms = now;
+	s.wall_ms = wall_ms(api);
+	s.vips = vips;
+	s.nb_vips = cfg->nb_vips;
+	s.targets = tgs;
+	s.nb_targets = ntg;
+	s.ports = ports;
+	if (sl_anom_tick(api->anom, &s, alert_emit, &ec) < 0)
+		goto nomem;
+	goto out;
+nomem:
+	if (!api->alerts_nomem)
+		SL_LOG(WARNING, "anomaly detection: out of memory; some subjects not watched");
+	api->alerts_nomem = true;
+out:
+	free(vips);
+	free(refs);
+	free(bes);
+	free(tgs);
+	free(taddr);
+	free(tseen);
+}
+
+/* ------------------------------------------------------------------ */
 /* Applying a change */
 
 /* Backends down by a health check that actually ran (a backend added a
@@ -1036,11 +1247,12 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
 	sl_config_free(api->cfg);
 	api->cfg = cfg;
+	if (api->conf.on_running != NULL)
+		api->conf.on_running(api->conf.hook_arg, cfg);
 	api->vs = vs;
 	api->next_change_ms = next;
-	for (uint32_t i = 0; i < cfg->nb_vips; i++)
-		api->vs[i].alerted_empty = false;
-	alert_empty(api);
+	metrics_sync(api);
+	alerts_configure(api, now);
 	if (hist_add(api, o, summary) < 0)
 		SL_LOG(WARNING, "generation %" PRIu64 " not kept in history: out of memory",
 		       api->ctrl->generation);
@@ -1198,6 +1410,13 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	api->conf = *conf;
 	api->ctrl = conf->ctrl;
+	api->mstate = sl_metrics_state_create();
+	if (api->mstate == NULL) {
+		snprintf(err, err_len, "out of memory");
+		sl_config_free(initial);
+		free(api);
+		return NULL;
+	}
 	/* With the real clock the checker keeps its own (microseconds: check
 	 * latencies); an injected clock (tests) drives both. */
 	api->health = sl_health_create(conf->clock_ms ? health_clock : NULL, api, on_health_change,
@@ -1205,6 +1424,7 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	if (api->health == NULL) {
 		snprintf(err, err_len, "health checker: %s", strerror(errno));
 		sl_config_free(initial);
+		sl_metrics_state_free(api->mstate);
 		free(api);
 		return NULL;
 	}
@@ -1247,7 +1467,16 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 		goto fail;
 	}
 	sl_ctrl_publish(api->ctrl, snap);
-	alert_empty(api);
+	metrics_sync(api);
+	if (conf->on_running != NULL)
+		conf->on_running(conf->hook_arg, api->cfg);
+	api->anom = sl_anom_create(&api->cfg->alerts);
+	api->sink = sl_alert_sink_create(&api->cfg->alerts, alert_log, api);
+	api->slot_cnt = calloc(SL_REAL_IDS, sizeof(*api->slot_cnt));
+	if (api->anom == NULL || api->sink == NULL || api->slot_cnt == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
 	hist_add(api, &o, conf->config_path ? conf->config_path : "initial configuration");
 	write_state(api);
 	return api;
@@ -1270,6 +1499,15 @@ void sl_api_free(struct sl_api *api)
 		free(api->samp[i].bytes);
 		free(api->samp[i].newf);
 	}
+	tbl_clear(api);
+	free(api->mvs);
+	sl_metrics_put(api->mlast);
+	sl_metrics_put(api->mprev);
+	sl_metrics_state_free(api->mstate);
+	sl_alert_sink_free(api->sink);
+	sl_anom_free(api->anom);
+	shares_free(api);
+	free(api->slot_cnt);
 	sl_health_free(api->health);
 	sl_config_free(api->cfg);
 	sl_config_free(api->base);
@@ -1294,6 +1532,153 @@ struct sl_health *sl_api_checker(struct sl_api *api)
 int sl_api_fd(const struct sl_api *api)
 {
 	return sl_health_fd(api->health);
+}
+
+/* ------------------------------------------------------------------ */
+/* Metrics (sl_metrics.h) */
+
+static void tbl_clear(struct sl_api *api)
+{
+	for (uint32_t i = 0; i < api->tbl_n; i++)
+		free((uint32_t *)(uintptr_t)api->tbl[i].slots);
+	free(api->tbl);
+	api->tbl = NULL;
+	api->tbl_n = 0;
+}
+
+static int vip_table_info(struct sl_api *api, uint32_t i, uint32_t *pos, uint32_t *slots,
+			  uint64_t *fp, uint64_t *cfp, bool *has_cfp);
+
+/* Table facts of every VIP for the published generation: computed once per
+ * generation (a table walk and a Maglev build per VIP), not per sample. */
+static int tbl_update(struct sl_api *api)
+{
+	uint32_t n = api->cfg->nb_vips, *pos;
+
+	if (api->tbl != NULL && api->tbl_gen == api->ctrl->generation && api->tbl_n == n)
+		return 0;
+	tbl_clear(api);
+	api->tbl = calloc(n ? n : 1, sizeof(*api->tbl));
+	pos = calloc(SL_REAL_IDS, sizeof(*pos));
+	if (api->tbl == NULL || pos == NULL) {
+		free(pos);
+		return -ENOMEM;
+	}
+	api->tbl_n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nb = api->cfg->vips[i].nb_backends;
+		uint32_t *slots = calloc(nb ? nb : 1, sizeof(*slots));
+		uint64_t fp = 0, cfp = 0;
+		bool has_cfp = false;
+
+		api->tbl[i].slots = slots;
+		if (slots != NULL && vip_table_info(api, i, pos, slots, &fp, &cfp, &has_cfp) == 0) {
+			api->tbl[i].has_fingerprint = has_cfp;
+			api->tbl[i].fingerprint = fp;
+			api->tbl[i].config_fingerprint = cfp;
+		}
+	}
+	free(pos);
+	api->tbl_gen = api->ctrl->generation;
+	return 0;
+}
+
+/* What a metrics build or sync reads, for the running state.  tables: with
+ * the table facts (slots, fingerprints) of the published generation. */
+static int metrics_src(struct sl_api *api, struct sl_metrics_src *src, bool tables)
+{
+	struct timespec ts;
+	uint64_t now = now_ms(api);
+	uint32_t n = api->cfg->nb_vips;
+	bool tbl_ok;
+
+	if (api->mvs_n < n || api->mvs == NULL) {
+		struct sl_metrics_vip_src *v = realloc(api->mvs, (n ? n : 1) * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		api->mvs = v;
+		api->mvs_n = n;
+	}
+	tbl_ok = tables && tbl_update(api) == 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sl_metrics_vip_src *v = &api->mvs[i];
+
+		if (tbl_ok)
+			*v = api->tbl[i];
+		else
+			memset(v, 0, sizeof(*v));
+		v->vr = &api->vs[i].vr;
+		v->target = api->vs[i].target;
+		v->verdict = api->vs[i].verdict;
+	}
+	memset(src, 0, sizeof(*src));
+	src->cfg = api->cfg;
+	src->ctrl = api->ctrl;
+	src->workers = api->conf.workers;
+	src->nb_workers = api->conf.nb_workers;
+	src->health = api->health;
+	src->vips = api->mvs;
+	src->ports = api->conf.ports;
+	src->nb_ports = api->conf.nb_ports;
+	src->now_ms = now;
+	if (api->conf.wall_clock != NULL) {
+		src->unix_ms = (uint64_t)wall_s(api) * 1000;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		src->unix_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	}
+	src->uptime_ms = now - api->start_ms;
+	src->tsc_hz = api->conf.tsc_hz;
+	src->config_generation = last_config_gen(api);
+	src->config_seq = api->cfg_seq;
+	return 0;
+}
+
+/* After a new configuration is published: the ledger sees the release of
+ * the ids it no longer uses before any of them can be reused. */
+static void metrics_sync(struct sl_api *api)
+{
+	struct sl_metrics_src src;
+
+	api->cfg_seq++;
+	if (api->mstate == NULL || metrics_src(api, &src, false) < 0)
+		return;
+	if (sl_metrics_sync(api->mstate, &src) < 0)
+		SL_LOG(WARNING, "metrics: out of memory; counters of changed backends may lag");
+}
+
+static struct sl_metrics *metrics_build(struct sl_api *api, bool sample)
+{
+	struct sl_metrics_src src;
+
+	if (api->mstate == NULL || metrics_src(api, &src, true) < 0)
+		return NULL;
+	return sl_metrics_build(api->mstate, &src, sample);
+}
+
+struct sl_metrics *sl_api_metrics(struct sl_api *api)
+{
+	return metrics_build(api, false);
+}
+
+/* The periodic copy: kept for rates, published for the exporters. */
+static void metrics_sample(struct sl_api *api)
+{
+	struct sl_metrics *m = metrics_build(api, true);
+
+	if (m == NULL) {
+		SL_LOG(WARNING, "metrics: copy not built (out of memory); exporters keep the last");
+		return;
+	}
+	sl_metrics_put(api->mprev);
+	api->mprev = api->mlast;
+	api->mlast = m;
+	if (api->conf.metrics != NULL) {
+		/* Relaxed: not shared with any thread yet. */
+		__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+		sl_metrics_publish(api->conf.metrics, m);
+	}
 }
 
 /* Counter sample for rates, once a second. */
@@ -1345,11 +1730,14 @@ uint32_t sl_api_tick(struct sl_api *api)
 	}
 	if (now >= api->next_sample_ms) {
 		take_sample(api, now);
+		metrics_sample(api);
 		api->next_sample_ms = now + 1000;
 		/* Flow counts have no event of their own: a draining backend
 		 * becomes drained when its count reaches 0. */
 		refresh(api);
+		alerts_tick(api, now);
 	}
+	wait = RTE_MIN(wait, (uint64_t)sl_alert_sink_tick(api->sink, now));
 	guard_check(api, now);
 	now = now_ms(api);
 	if (api->next_change_ms > now)
@@ -1743,6 +2131,19 @@ int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const c
 	apply_overrides(api, base_copy);
 	merge_runtime(api->base, api->cfg, file);
 	cand = file;
+	/* The hook runs as the daemon's user (root, usually): a member of
+	 * admin_group may change the configuration, but not which command the
+	 * daemon runs.  That takes the daemon's own file, root or its user. */
+	if (!from_daemon_file && o->uid != 0 && o->uid != (uint32_t)getuid() &&
+	    strcmp(cand->alerts.hook.command, api->cfg->alerts.hook.command) != 0) {
+		msg(out,
+		    "alerts.hook.command: only root, the daemon's user or the daemon's own "
+		    "configuration file may change the alert hook (it runs as the daemon's user)");
+		sl_config_free(cand);
+		sl_config_free(base_copy);
+		free(file_text);
+		return -EPERM;
+	}
 	snprintf(summary, sizeof(summary), "config apply %s%s", name ? name : "-",
 		 from_daemon_file ? "" : " (text)");
 	rc = commit(api, o, cand, summary, out);
@@ -1868,6 +2269,8 @@ int sl_api_status(struct sl_api *api, struct sl_api_out *out)
 	    "state_file", api->state_path[0] ? api->state_path : NULL, "guard", guard, "memory",
 	    "heap_alloc_bytes", (json_int_t)heap, "heap_allocs", (json_int_t)allocs, "memzones",
 	    (json_int_t)memzones, "mempool_in_use", (json_int_t)in_use);
+	if (out->result != NULL && api->conf.status_add != NULL)
+		api->conf.status_add(api->conf.hook_arg, out->result);
 	return 0;
 }
 
@@ -2119,64 +2522,175 @@ int sl_api_health(struct sl_api *api, struct sl_api_out *out)
 	return 0;
 }
 
+/* Rate of a counter between the last two periodic metrics copies. */
+static double mrate(const struct sl_api *api, uint64_t last, uint64_t prev)
+{
+	const struct sl_metrics *a = api->mlast, *b = api->mprev;
+
+	if (a == NULL || b == NULL || a->built_ms <= b->built_ms || last < prev)
+		return 0;
+	return (double)(last - prev) * 1000.0 / (double)(a->built_ms - b->built_ms);
+}
+
+static json_t *stats_workers(const struct sl_api *api, const struct sl_metrics *m)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t w = 0; w < m->nb_workers; w++) {
+		const struct sl_metrics_worker *mw = &m->workers[w];
+		const struct sl_metrics_worker *pw =
+		    api->mprev != NULL && w < api->mprev->nb_workers ? &api->mprev->workers[w]
+								     : NULL;
+		const struct sl_metrics_worker *lw =
+		    api->mlast != NULL && w < api->mlast->nb_workers ? &api->mlast->workers[w]
+								     : NULL;
+		uint64_t drops = 0;
+
+		for (unsigned v = 1; v < SL_V_MAX; v++)
+			drops += mw->drops[v];
+		json_array_append_new(
+		    arr, json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I}",
+				   "id", (json_int_t)mw->id, "lcore", (json_int_t)mw->lcore, "rx",
+				   (json_int_t)mw->rx, "tx", (json_int_t)mw->tx, "rx_per_s",
+				   pw && lw ? mrate(api, lw->rx, pw->rx) : 0.0, "polls",
+				   (json_int_t)mw->polls, "busy_polls", (json_int_t)mw->busy_polls,
+				   "load_pct", 100.0 * mw->load, "flow_entries",
+				   (json_int_t)mw->flow_entries, "flow_capacity",
+				   (json_int_t)mw->flow_capacity, "evictions",
+				   (json_int_t)mw->flow.evictions, "tcp_nonsyn_miss",
+				   (json_int_t)mw->tcp_nonsyn_miss, "drops", (json_int_t)drops,
+				   "generation", (json_int_t)mw->generation));
+	}
+	return arr;
+}
+
+static json_t *stats_ports(const struct sl_api *api, const struct sl_metrics *m)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t p = 0; p < m->nb_ports; p++) {
+		const struct sl_metrics_port *mp = &m->ports[p];
+		const struct sl_metrics_port *pp =
+		    api->mprev != NULL && p < api->mprev->nb_ports ? &api->mprev->ports[p] : NULL;
+		const struct sl_metrics_port *lp =
+		    api->mlast != NULL && p < api->mlast->nb_ports ? &api->mlast->ports[p] : NULL;
+
+		json_array_append_new(
+		    arr,
+		    json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "name", mp->name,
+			      "ok", mp->ok, "ipackets", (json_int_t)mp->ipackets, "opackets",
+			      (json_int_t)mp->opackets, "ibytes", (json_int_t)mp->ibytes, "obytes",
+			      (json_int_t)mp->obytes, "imissed", (json_int_t)mp->imissed, "ierrors",
+			      (json_int_t)mp->ierrors, "oerrors", (json_int_t)mp->oerrors,
+			      "rx_nombuf", (json_int_t)mp->rx_nombuf, "ipackets_per_s",
+			      pp && lp ? mrate(api, lp->ipackets, pp->ipackets) : 0.0,
+			      "imissed_per_s",
+			      pp && lp ? mrate(api, lp->imissed, pp->imissed) : 0.0));
+	}
+	return arr;
+}
+
 int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 {
 	const struct sample *a = &api->samp[0], *b = &api->samp[1];
 	double dt = (a->ms > b->ms && b->ms != 0) ? (double)(a->ms - b->ms) / 1000.0 : 0;
-	json_t *vips = json_array(), *drops = json_object();
-	uint64_t dsum[SL_V_MAX] = {0};
+	json_t *vips, *drops, *ft;
+	struct sl_metrics *m = metrics_build(api, false);
+	struct sl_metrics_totals t;
 
-	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
+	if (m == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	sl_metrics_totals(m, &t);
+	vips = json_array();
+	drops = json_object();
+	for (uint32_t i = 0; i < api->cfg->nb_vips && i < m->nb_vips; i++) {
 		const struct sl_config_vip *v = &api->cfg->vips[i];
-		json_t *bes = json_array();
-		uint64_t vp = 0, vb = 0, vn = 0;
+		const struct sl_metrics_vip *mv = &m->vips[i];
+		json_t *bes = json_array(), *vo;
 		double vpr = 0, vbr = 0, vnr = 0;
-		char ref[80];
+		char fp[20] = "";
 
 		for (uint32_t j = 0; j < v->nb_backends; j++) {
+			const struct sl_metrics_backend *mb = &m->backends[mv->first_backend + j];
 			uint32_t h = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
 			uint32_t id = SL_REAL_ID(h);
-			uint64_t p = 0, by = 0, nf = 0;
 			double pr = 0, br = 0, nr = 0;
 
-			if (h != SL_REAL_NONE) {
-				for (unsigned w = 0; w < api->conf.nb_workers; w++) {
-					const struct sl_worker_stats *st =
-					    api->conf.workers[w]->stats;
-
-					p += st->real[id].packets;
-					by += st->real[id].bytes;
-					nf += st->real[id].new_flows;
-				}
-				if (dt > 0 && a->pkts != NULL && b->pkts != NULL) {
-					pr = (double)(a->pkts[id] - b->pkts[id]) / dt;
-					br = (double)(a->bytes[id] - b->bytes[id]) * 8 / dt;
-					nr = (double)(a->newf[id] - b->newf[id]) / dt;
-				}
+			if (h != SL_REAL_NONE && dt > 0 && a->pkts != NULL && b->pkts != NULL) {
+				pr = (double)(a->pkts[id] - b->pkts[id]) / dt;
+				br = (double)(a->bytes[id] - b->bytes[id]) * 8 / dt;
+				nr = (double)(a->newf[id] - b->newf[id]) / dt;
 			}
-			vp += p, vb += by, vn += nf, vpr += pr, vbr += br, vnr += nr;
+			vpr += pr, vbr += br, vnr += nr;
 			json_array_append_new(
-			    bes, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f}", "address",
-					   v->backends[j].addr_str, "packets", (json_int_t)p,
-					   "bytes", (json_int_t)by, "new_flows", (json_int_t)nf,
-					   "pps", pr, "bps", br, "new_flows_per_s", nr));
+			    bes,
+			    json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:I,s:s,s:s,s:I}", "address",
+				      v->backends[j].addr_str, "packets", (json_int_t)mb->packets,
+				      "bytes", (json_int_t)mb->bytes, "new_flows",
+				      (json_int_t)mb->new_flows, "pps", pr, "bps", br,
+				      "new_flows_per_s", nr, "flows", (json_int_t)mb->flows,
+				      "state", sl_be_state_name((enum sl_be_state)mb->state),
+				      "health", sl_metrics_health_name(mb), "health_latency_us",
+				      (json_int_t)mb->hc_latency_us));
 		}
-		sl_config_vip_ref(v, ref, sizeof(ref));
-		json_array_append_new(vips,
-				      json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:o}", "vip", ref,
-						"packets", (json_int_t)vp, "bytes", (json_int_t)vb,
-						"new_flows", (json_int_t)vn, "pps", vpr, "bps", vbr,
-						"new_flows_per_s", vnr, "backends", bes));
+		if (mv->has_fingerprint)
+			snprintf(fp, sizeof(fp), "%016" PRIx64, mv->fingerprint);
+		vo = json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:o}", "vip", mv->name, "packets",
+			       (json_int_t)mv->packets, "bytes", (json_int_t)mv->bytes, "new_flows",
+			       (json_int_t)mv->new_flows, "pps", vpr, "bps", vbr, "new_flows_per_s",
+			       vnr, "backends", bes);
+		json_object_set_new(vo, "flows", json_integer((json_int_t)mv->flows));
+		json_object_set_new(vo, "tcp_nonsyn_miss",
+				    json_integer((json_int_t)mv->tcp_nonsyn_miss));
+		json_object_set_new(vo, "usable", json_integer((json_int_t)mv->usable));
+		json_object_set_new(vo, "fingerprint", json_string(fp));
+		json_array_append_new(vips, vo);
 	}
-	for (unsigned w = 0; w < api->conf.nb_workers; w++)
-		for (unsigned r = 0; r < SL_V_MAX; r++)
-			dsum[r] += api->conf.workers[w]->stats->drops[r];
-	for (unsigned r = 0; r < SL_V_MAX; r++)
-		if (r != SL_V_OK)
-			json_object_set_new(drops, sl_verdict_name((enum sl_verdict)r),
-					    json_integer((json_int_t)dsum[r]));
-	out->result = json_pack("{s:f,s:o,s:o,s:f}", "interval_s", dt, "vips", vips, "drops", drops,
-				"drops_per_s", drop_rate_now(api));
+	for (unsigned r = 1; r < SL_V_MAX; r++)
+		json_object_set_new(drops, sl_verdict_name((enum sl_verdict)r),
+				    json_integer((json_int_t)t.drops[r]));
+	ft =
+	    json_pack("{s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I}", "capacity", (json_int_t)t.flow_capacity,
+		      "entries", (json_int_t)t.flows, "occupancy_pct",
+		      pct(t.flows, t.flow_capacity), "hits", (json_int_t)t.flow.hits, "misses",
+		      (json_int_t)t.flow.misses, "inserts", (json_int_t)t.flow.inserts, "evictions",
+		      (json_int_t)t.flow.evictions, "expired", (json_int_t)t.flow.expired);
+	out->result = json_pack("{s:f,s:o,s:o,s:f,s:I,s:I,s:I,s:o,s:o,s:o}", "interval_s", dt,
+				"vips", vips, "drops", drops, "drops_per_s", drop_rate_now(api),
+				"generation", (json_int_t)m->generation, "config_generation",
+				(json_int_t)m->config_generation, "tcp_nonsyn_miss",
+				(json_int_t)t.tcp_nonsyn_miss, "flow_table", ft, "workers",
+				stats_workers(api, m), "ports", stats_ports(api, m));
+	sl_metrics_put(m);
+	return 0;
+}
+
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out)
+{
+	struct sl_anom_counts c;
+	struct sl_alert_hook_counts h;
+	json_t *active = sl_anom_active(api->anom, wall_ms(api));
+
+	if (active == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
+	sl_anom_counts(api->anom, &c);
+	sl_alert_sink_counts(api->sink, &h);
+	out->result = json_pack("{s:b,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:{s:s,s:I,s:I,s:I,s:I,s:I}}",
+				"enabled", api->cfg->alerts.enabled, "alerts", active, "counts",
+				"raised", (json_int_t)c.raised, "repeats", (json_int_t)c.repeats,
+				"resolved", (json_int_t)c.resolved, "active", (json_int_t)c.active,
+				"subjects", (json_int_t)c.subjects, "hook", "command",
+				api->cfg->alerts.hook.command, "running", (json_int_t)h.running,
+				"runs", (json_int_t)h.runs, "dropped", (json_int_t)h.dropped,
+				"failed", (json_int_t)h.failed, "timeouts", (json_int_t)h.timeouts);
+	if (out->result == NULL) {
+		msg(out, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -2209,6 +2723,72 @@ int sl_api_flows(struct sl_api *api, struct sl_api_out *out)
 	return 0;
 }
 
+/* Table facts of VIP i of the running configuration: the slots each backend
+ * owns in the published table (slots[nb_backends]), the table's fingerprint
+ * and the configuration's own table's (primary pool, every enabled backend
+ * healthy: equal across instances with the same file whatever their health
+ * views).  pos: scratch of SL_REAL_IDS entries.  The fingerprint hashes
+ * each slot's backend identity, so instances with the same config and the
+ * same health view print the same value.  0, -ENOENT (no table) or
+ * -ENOMEM.  Walks the table and builds one Maglev table: callers cache. */
+static int vip_table_info(struct sl_api *api, uint32_t i, uint32_t *pos, uint32_t *slots,
+			  uint64_t *fp, uint64_t *cfp, bool *has_cfp)
+{
+	const struct sl_config_vip *v = &api->cfg->vips[i];
+	const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
+	uint32_t nb = v->nb_backends ? v->nb_backends : 1;
+	struct sl_maglev_backend *mb;
+	uint32_t *idx_table, *handles;
+	int rc = -ENOMEM;
+
+	*has_cfp = false;
+	if (t == NULL)
+		return -ENOENT;
+	mb = calloc(nb, sizeof(*mb));
+	idx_table = malloc(sizeof(uint32_t) * t->table_size);
+	handles = calloc(nb, sizeof(*handles));
+	if (mb == NULL || idx_table == NULL || handles == NULL)
+		goto out;
+	memset(slots, 0, nb * sizeof(*slots));
+	for (uint32_t j = 0; j < v->nb_backends; j++) {
+		mb[j].id = (const uint8_t *)v->backends[j].addr_str;
+		mb[j].id_len = strlen(v->backends[j].addr_str);
+		mb[j].weight = v->backends[j].weight;
+		handles[j] = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
+	}
+	/* Real id -> backend index, for one pass over the table. */
+	for (uint32_t j = 0; j < v->nb_backends; j++)
+		if (handles[j] != SL_REAL_NONE)
+			pos[SL_REAL_ID(handles[j])] = j;
+	for (uint32_t s = 0; s < t->table_size; s++) {
+		uint32_t h = t->table[s], j;
+
+		idx_table[s] = SL_MAGLEV_EMPTY;
+		if (h == SL_REAL_NONE)
+			continue;
+		j = pos[SL_REAL_ID(h)];
+		if (j < v->nb_backends && handles[j] == h) {
+			idx_table[s] = j;
+			slots[j]++;
+		}
+	}
+	*fp = sl_maglev_fingerprint(idx_table, t->table_size, mb, v->nb_backends);
+	for (uint32_t j = 0; j < v->nb_backends; j++)
+		if (v->backends[j].pool != SL_POOL_PRIMARY ||
+		    v->backends[j].state != SL_ADMIN_ENABLED)
+			mb[j].weight = 0;
+	if (sl_maglev_build(mb, v->nb_backends, t->table_size, idx_table) == 0) {
+		*cfp = sl_maglev_fingerprint(idx_table, t->table_size, mb, v->nb_backends);
+		*has_cfp = true;
+	}
+	rc = 0;
+out:
+	free(mb);
+	free(idx_table);
+	free(handles);
+	return rc;
+}
+
 int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 {
 	uint32_t *pos = calloc(SL_REAL_IDS, sizeof(uint32_t));
@@ -2230,8 +2810,9 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 	for (uint32_t i = 0; i < api->cfg->nb_vips; i++) {
 		const struct sl_config_vip *v = &api->cfg->vips[i];
 		const struct sl_vip *t = vip_in(api->ctrl->snap, sl_ctrl_vip_id(api->ctrl, v));
-		struct sl_maglev_backend *mb;
-		uint32_t *idx_table;
+		uint32_t *slots;
+		uint64_t f = 0, cf = 0;
+		bool has_cf = false;
 		json_t *bes;
 		char ref[80], fp[20] = "", cfp[20] = "";
 
@@ -2239,69 +2820,21 @@ int sl_api_table(struct sl_api *api, const char *vip, struct sl_api_out *out)
 			continue;
 		if (t == NULL)
 			continue;
-		mb = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*mb));
-		idx_table = malloc(sizeof(uint32_t) * t->table_size);
+		slots = calloc(v->nb_backends ? v->nb_backends : 1, sizeof(*slots));
 		bes = json_array();
-		if (mb != NULL && idx_table != NULL) {
-			uint32_t *handles = calloc(v->nb_backends ? v->nb_backends : 1, 4);
-
-			for (uint32_t j = 0; j < v->nb_backends && handles; j++) {
-				mb[j].id = (const uint8_t *)v->backends[j].addr_str;
-				mb[j].id_len = strlen(v->backends[j].addr_str);
-				mb[j].weight = v->backends[j].weight;
-				handles[j] = sl_ctrl_real_handle(api->ctrl, v, &v->backends[j]);
-			}
-			/* The fingerprint hashes each slot's backend identity,
-			 * so instances with the same config and the same
-			 * health view print the same value. */
-			uint32_t *slots = calloc(v->nb_backends ? v->nb_backends : 1, 4);
-
-			/* Real id -> backend index, for one pass over the table. */
-			for (uint32_t j = 0; j < v->nb_backends && handles; j++)
-				if (handles[j] != SL_REAL_NONE)
-					pos[SL_REAL_ID(handles[j])] = j;
-			for (uint32_t s = 0; s < t->table_size && handles && slots; s++) {
-				uint32_t h = t->table[s], j;
-
-				idx_table[s] = SL_MAGLEV_EMPTY;
-				if (h == SL_REAL_NONE)
-					continue;
-				j = pos[SL_REAL_ID(h)];
-				if (j < v->nb_backends && handles[j] == h) {
-					idx_table[s] = j;
-					slots[j]++;
-				}
-			}
-			if (handles != NULL)
-				snprintf(fp, sizeof(fp), "%016" PRIx64,
-					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
-							       v->nb_backends));
-			/* The configuration's own table (primary pool, every
-			 * backend healthy): equal across instances with the
-			 * same file whatever their health views. */
+		if (slots != NULL && vip_table_info(api, i, pos, slots, &f, &cf, &has_cf) == 0) {
+			snprintf(fp, sizeof(fp), "%016" PRIx64, f);
+			if (has_cf)
+				snprintf(cfp, sizeof(cfp), "%016" PRIx64, cf);
 			for (uint32_t j = 0; j < v->nb_backends; j++)
-				if (v->backends[j].pool != SL_POOL_PRIMARY ||
-				    v->backends[j].state != SL_ADMIN_ENABLED)
-					mb[j].weight = 0;
-			if (sl_maglev_build(mb, v->nb_backends, t->table_size, idx_table) == 0)
-				snprintf(cfp, sizeof(cfp), "%016" PRIx64,
-					 sl_maglev_fingerprint(idx_table, t->table_size, mb,
-							       v->nb_backends));
-			for (uint32_t j = 0; j < v->nb_backends && handles && slots; j++) {
-				uint32_t n = slots[j];
-
-				json_array_append_new(bes,
-						      json_pack("{s:s,s:s,s:I,s:f}", "address",
-								v->backends[j].addr_str, "pool",
-								sl_pool_name(v->backends[j].pool),
-								"slots", (json_int_t)n, "share_pct",
-								pct(n, t->table_size)));
-			}
-			free(handles);
-			free(slots);
+				json_array_append_new(
+				    bes, json_pack("{s:s,s:s,s:I,s:f}", "address",
+						   v->backends[j].addr_str, "pool",
+						   sl_pool_name(v->backends[j].pool), "slots",
+						   (json_int_t)slots[j], "share_pct",
+						   pct(slots[j], t->table_size)));
 		}
-		free(mb);
-		free(idx_table);
+		free(slots);
 		sl_config_vip_ref(v, ref, sizeof(ref));
 		json_array_append_new(vips,
 				      json_pack("{s:s,s:I,s:s,s:s,s:o}", "vip", ref, "table_size",

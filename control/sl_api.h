@@ -32,6 +32,7 @@
 #include "sl_config.h"
 #include "sl_ctrl.h"
 #include "sl_health.h"
+#include "sl_metrics.h"
 
 struct sl_api;
 struct sl_worker;
@@ -74,6 +75,29 @@ struct sl_api_conf {
 	/* Restart-only settings (ports, next_hop.port): a change to them is
 	 * refused with a message naming the key.  NULL = no check. */
 	const char *(*restart_only)(const struct sl_config *run, const struct sl_config *new);
+	/* Metrics (sl_metrics.h): when not NULL, a copy is built and published
+	 * here once a second (with the rate sample).  Ports whose counters it
+	 * carries (rte_eth_stats_get on the control thread), and the TSC rate
+	 * (busy cycles in seconds). */
+	struct sl_metrics_pub *metrics;
+	const struct sl_metrics_port_src *ports;
+	uint64_t tsc_hz;
+	/* DPDK port ids of the configuration's ports (same index as
+	 * cfg->ports), for the RX-missed detector (rte_eth_stats_get on the
+	 * control thread).  NULL: none (tests).  nb_ports counts the entries
+	 * of both `ports` and `port_ids` (0: no ports). */
+	const uint16_t *port_ids;
+	unsigned nb_ports;
+	/* Hooks for parts of the daemon outside the snapshot (sluiced: the XDP
+	 * VIP map, control/sl_xdp.h); NULL = none.  Control thread.
+	 * on_running: after each configuration that becomes the running one
+	 * was published (the first, every applied change, rollback, reload),
+	 * with it; not on dry runs or refused changes.  It cannot fail the
+	 * change: it logs and counts its own errors.
+	 * status_add: adds its fields to sl_api_status's result. */
+	void (*on_running)(void *arg, const struct sl_config *cfg);
+	void (*status_add)(void *arg, json_t *status);
+	void *hook_arg;
 };
 
 /* Create the API around `initial` (taken over: freed with the API), build and
@@ -139,7 +163,9 @@ int sl_api_backend_state(struct sl_api *api, const struct sl_api_opts *o, const 
  * messages), or when text is NULL by file `path` (NULL: the daemon's file).
  * Ports and next_hop.port cannot change (restart needed).  Backends still in
  * the file keep their health state; weight and state keep a value set with
- * the CLI unless the file changed that value since it was last loaded. */
+ * the CLI unless the file changed that value since it was last loaded.
+ * alerts.hook.command (a command the daemon runs) changes only from the
+ * daemon's file or for uid 0 or the daemon's own uid: -EPERM otherwise. */
 int sl_api_config_apply(struct sl_api *api, const struct sl_api_opts *o, const char *path,
 			const char *text, struct sl_api_out *out);
 /* Roll back to generation `gen` (0: the one before the running one), as a new
@@ -155,7 +181,8 @@ int sl_api_config_rollback(struct sl_api *api, const struct sl_api_opts *o, uint
  *  "guard": null | {"generation","until_s"},
  *  "memory": {"heap_alloc_bytes","heap_allocs","memzones","mempool_in_use"}}
  * (heap_allocs: blocks allocated; exact, unlike the byte total, which
- * includes alignment padding that depends on where blocks landed) */
+ * includes alignment padding that depends on where blocks landed);
+ * plus what conf.status_add adds (sluiced: "xdp", docs/OPERATIONS.md) */
 int sl_api_status(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip": REF, "encap", "serving_pool", "panic", "empty",
  *            "capacity_pct": {"primary","backup"}, "backends": n, "usable": n}]} */
@@ -170,9 +197,31 @@ int sl_api_backend_list(struct sl_api *api, const char *vip, struct sl_api_out *
  *               "last_result","last_latency_us","last_check_age_ms","vips":[REF]}]} */
 int sl_api_health(struct sl_api *api, struct sl_api_out *out);
 /* {"interval_s": x, "vips": [{"vip", "packets","bytes","new_flows","pps","bps","new_flows_per_s",
- *   "backends":[{"address","packets","bytes","new_flows","pps","bps","new_flows_per_s"}]}],
- *   "drops": {"reason": n, ...}, "drops_per_s": x} */
+ *   "flows","tcp_nonsyn_miss","usable","fingerprint",
+ *   "backends":[{"address","packets","bytes","new_flows","pps","bps","new_flows_per_s",
+ *                "flows","state","health","health_latency_us"}]}],
+ *   "drops": {"reason": n, ...}, "drops_per_s": x,
+ *   "generation", "config_generation", "tcp_nonsyn_miss",
+ *   "flow_table": {"capacity","entries","occupancy_pct","hits","misses","inserts",
+ *                  "evictions","expired"},
+ *   "workers": [{"id","lcore","rx","tx","rx_per_s","polls","busy_polls","load_pct",
+ *                "flow_entries","flow_capacity","evictions","tcp_nonsyn_miss","drops",
+ *                "generation"}],
+ *   "ports": [{"name","ok","ipackets","opackets","ibytes","obytes","imissed","ierrors",
+ *              "oerrors","rx_nombuf","ipackets_per_s","imissed_per_s"}]}
+ * Packets, bytes and new flows are the monotonic counters of docs/METRICS.md
+ * (a backend that leaves and comes back continues its counts); rates are
+ * over the last two 1 s samples. */
 int sl_api_stats(struct sl_api *api, struct sl_api_out *out);
+/* A fresh metrics copy of the running state (caller drops it with
+ * sl_metrics_put), or NULL when out of memory. */
+struct sl_metrics *sl_api_metrics(struct sl_api *api);
+/* Active alerts (docs/OPERATIONS.md "Alerts"): {"enabled": bool,
+ *  "alerts": [ALERT...] oldest first, each shaped like its log line with
+ *             "state": "active" and "ts" now,
+ *  "counts": {"raised","repeats","resolved","active","subjects"},
+ *  "hook": {"command","running","runs","dropped","failed","timeouts"}} */
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out);
 /* {"flows": n, "vips": [{"vip", "flows", "backends": [{"address","flows"}]}]} */
 int sl_api_flows(struct sl_api *api, struct sl_api_out *out);
 /* {"vips": [{"vip", "table_size", "fingerprint": "%016x", "config_fingerprint",

@@ -47,7 +47,29 @@
 #define DEF_BL_WINDOW_MS   1000u
 #define DEF_SOCKET	   "/run/sluice/sluiced.sock"
 #define DEF_HISTORY	   64
+#define DEF_METRICS_LISTEN "127.0.0.1:9465"
 #define DEF_GUARD_DROPS	   100
+/* alerts: (docs/OPERATIONS.md "Alerts" says why these values) */
+#define DEF_AL_WARMUP_MS    60000u
+#define DEF_AL_BASELINE_MS  600000u
+#define DEF_AL_REPEAT_MS    60000u
+#define DEF_AL_RESOLVE_MS   30000u
+#define DEF_AL_SKEW_WIN_MS  30000u
+#define DEF_AL_SKEW_FLOWS   300u
+#define DEF_AL_SKEW_Z	    5000u
+#define DEF_AL_SKEW_DEV	    25u
+#define DEF_AL_FACTOR	    3000u
+#define DEF_AL_MIN_INC	    100u
+#define DEF_AL_SIGMAS	    6000u
+#define DEF_AL_FLAP_WIN_MS  60000u
+#define DEF_AL_FLAP_TRANS   4u
+#define DEF_AL_LAT_MIN_MS   10u
+#define DEF_AL_LAT_SAMPLES  5u
+#define DEF_AL_HOOK_TIMEOUT 10000u
+#define DEF_AL_HOOK_MAX	    4u
+#define AL_FLAP_TRANS_MAX   32u /* sl_anomaly keeps this many transition times per target */
+#define AL_LAT_SAMPLES_MAX  15u
+#define AL_HOOK_MAX	    64u
 
 #define MTU_MIN	      576
 #define MTU_MAX	      9216
@@ -488,6 +510,61 @@ static bool get_percent(struct ctx *c, yaml_node_t *n, const char *path, unsigne
 		return false;
 	}
 	*out = (unsigned)v;
+	return true;
+}
+
+/* true or false (plain, as YAML 1.2 spells them). */
+static bool get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+{
+	const char *s = get_scalar(c, n, path, "true or false");
+
+	if (s == NULL)
+		return false;
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "true")) {
+		*out = true;
+		return true;
+	}
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(s, "false")) {
+		*out = false;
+		return true;
+	}
+	ERR(c, n->start_mark, "%s: expected true or false, got \"%.64s\"", path, s);
+	return false;
+}
+
+/* A decimal number with at most three decimals ("3", "2.5", "0.125"),
+ * stored in thousandths so that it survives the text round trip exactly;
+ * min and max in thousandths too. */
+static bool get_milli(struct ctx *c, yaml_node_t *n, const char *path, uint32_t min, uint32_t max,
+		      uint32_t *out)
+{
+	const char *s = get_scalar(c, n, path, "a number");
+	size_t ni, nf = 0;
+	uint64_t v = 0;
+
+	if (s == NULL)
+		return false;
+	ni = strspn(s, "0123456789");
+	if (ni > 0 && s[ni] == '.')
+		nf = strspn(s + ni + 1, "0123456789");
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ni == 0 || ni > 9 ||
+	    (s[ni] != '\0' && (s[ni] != '.' || nf == 0 || nf > 3 || s[ni + 1 + nf] != '\0'))) {
+		ERR(c, n->start_mark,
+		    "%s: expected a number %u.%03u..%u.%03u with at most 3 decimals (e.g. 2.5), "
+		    "got \"%.64s\"",
+		    path, min / 1000, min % 1000, max / 1000, max % 1000, s);
+		return false;
+	}
+	for (size_t i = 0; i < ni; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	for (size_t i = 0; i < 3; i++)
+		v = v * 10 + (i < nf ? (uint64_t)(s[ni + 1 + i] - '0') : 0);
+	if (v < min || v > max) {
+		ERR(c, n->start_mark, "%s: %.64s is out of range (expected %u.%03u..%u.%03u)", path,
+		    s, min / 1000, min % 1000, max / 1000, max % 1000);
+		return false;
+	}
+	*out = (uint32_t)v;
 	return true;
 }
 
@@ -1529,6 +1606,77 @@ static void parse_control(struct ctx *c, yaml_node_t *map)
 		cfg->history = (uint32_t)v;
 }
 
+int sl_config_parse_listen(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = host;
+	size_t hl;
+	char *end;
+	unsigned long p;
+
+	memset(addr, 0, 16);
+	*family = 0;
+	*port = 0;
+	if (strcmp(s, "off") == 0)
+		return 0;
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0')
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || p > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -EINVAL;
+		host[hl - 1] = '\0';
+		h = host + 1;
+		if (inet_pton(AF_INET6, h, addr) != 1)
+			return -EINVAL;
+		*family = SL_AF_INET6;
+	} else {
+		if (inet_pton(AF_INET, h, addr) != 1)
+			return -EINVAL;
+		*family = SL_AF_INET;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static void parse_metrics(struct ctx *c, yaml_node_t *map)
+{
+	struct field f[] = {{"listen", false, NULL, NULL, false}};
+	uint8_t family, addr[16];
+	uint16_t port;
+	const char *s;
+
+	if (!get_fields(c, map, "metrics", f, 1) || f[0].val == NULL)
+		return;
+	s = get_scalar(c, f[0].val, "metrics.listen", "an address:port or off");
+	if (s == NULL)
+		return;
+	if (strlen(s) >= sizeof(c->cfg->metrics_listen) ||
+	    sl_config_parse_listen(s, &family, addr, &port) < 0) {
+		ERR(c, f[0].val->start_mark,
+		    "metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+		    "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+		    "\"%.64s\"",
+		    s);
+		return;
+	}
+	if (family != 0 && port == 0) {
+		ERR(c, f[0].val->start_mark,
+		    "metrics.listen: port must be 1..65535, got 0 in \"%s\"", s);
+		return;
+	}
+	set_text(c->cfg->metrics_listen, sizeof(c->cfg->metrics_listen), s);
+}
+
 static void parse_guard(struct ctx *c, yaml_node_t *map)
 {
 	struct field f[] = {{"backends_down", false, NULL, NULL, false},
@@ -1541,6 +1689,192 @@ static void parse_guard(struct ctx *c, yaml_node_t *map)
 		c->cfg->guard_backends_down = (uint32_t)v;
 	if (f[1].val && get_uint(c, f[1].val, "guard.drops_per_second", 0, UINT64_MAX, &v))
 		c->cfg->guard_drops_per_s = v;
+}
+
+/* ---- alerts -------------------------------------------------------------- */
+
+/* alerts.drop_spike / rx_missed / nonsyn_burst */
+static void parse_spike(struct ctx *c, yaml_node_t *map, const char *path,
+			struct sl_config_spike *sp)
+{
+	struct field f[] = {{"enabled", false, NULL, NULL, false},
+			    {"factor", false, NULL, NULL, false},
+			    {"min_increase", false, NULL, NULL, false},
+			    {"sigmas", false, NULL, NULL, false}};
+	char kp[64];
+	uint64_t v;
+
+	if (!get_fields(c, map, path, f, 4))
+		return;
+	snprintf(kp, sizeof(kp), "%s.enabled", path);
+	if (f[0].val)
+		get_bool(c, f[0].val, kp, &sp->enabled);
+	snprintf(kp, sizeof(kp), "%s.factor", path);
+	if (f[1].val)
+		get_milli(c, f[1].val, kp, 1000, 1000000, &sp->factor_milli);
+	snprintf(kp, sizeof(kp), "%s.min_increase", path);
+	if (f[2].val && get_uint(c, f[2].val, kp, 0, UINT32_MAX, &v))
+		sp->min_increase = v;
+	snprintf(kp, sizeof(kp), "%s.sigmas", path);
+	if (f[3].val)
+		get_milli(c, f[3].val, kp, 0, 100000, &sp->sigmas_milli);
+}
+
+static void parse_alert_skew(struct ctx *c, yaml_node_t *map)
+{
+	struct sl_config_alerts *a = &c->cfg->alerts;
+	struct field f[] = {{"enabled", false, NULL, NULL, false},
+			    {"window", false, NULL, NULL, false},
+			    {"min_flows", false, NULL, NULL, false},
+			    {"z", false, NULL, NULL, false},
+			    {"min_deviation", false, NULL, NULL, false}};
+	unsigned pct;
+	uint64_t v;
+
+	if (!get_fields(c, map, "alerts.skew", f, 5))
+		return;
+	if (f[0].val)
+		get_bool(c, f[0].val, "alerts.skew.enabled", &a->skew.enabled);
+	if (f[1].val)
+		get_duration(c, f[1].val, "alerts.skew.window", &a->skew.window_ms);
+	if (f[2].val && get_uint(c, f[2].val, "alerts.skew.min_flows", 1, UINT32_MAX, &v))
+		a->skew.min_flows = (uint32_t)v;
+	if (f[3].val)
+		get_milli(c, f[3].val, "alerts.skew.z", 1000, 100000, &a->skew.z_milli);
+	if (f[4].val && get_percent(c, f[4].val, "alerts.skew.min_deviation", 1, 1000, NULL, &pct))
+		a->skew.min_deviation_pct = pct;
+}
+
+static void parse_alert_flapping(struct ctx *c, yaml_node_t *map)
+{
+	struct sl_config_alerts *a = &c->cfg->alerts;
+	struct field f[] = {{"enabled", false, NULL, NULL, false},
+			    {"window", false, NULL, NULL, false},
+			    {"transitions", false, NULL, NULL, false}};
+	uint64_t v;
+
+	if (!get_fields(c, map, "alerts.flapping", f, 3))
+		return;
+	if (f[0].val)
+		get_bool(c, f[0].val, "alerts.flapping.enabled", &a->flapping.enabled);
+	if (f[1].val)
+		get_duration(c, f[1].val, "alerts.flapping.window", &a->flapping.window_ms);
+	if (f[2].val &&
+	    get_uint(c, f[2].val, "alerts.flapping.transitions", 2, AL_FLAP_TRANS_MAX, &v))
+		a->flapping.transitions = (uint32_t)v;
+}
+
+static void parse_alert_latency(struct ctx *c, yaml_node_t *map)
+{
+	struct sl_config_alerts *a = &c->cfg->alerts;
+	struct field f[] = {{"enabled", false, NULL, NULL, false},
+			    {"factor", false, NULL, NULL, false},
+			    {"min_increase", false, NULL, NULL, false},
+			    {"samples", false, NULL, NULL, false}};
+	uint64_t v;
+
+	if (!get_fields(c, map, "alerts.latency", f, 4))
+		return;
+	if (f[0].val)
+		get_bool(c, f[0].val, "alerts.latency.enabled", &a->latency.enabled);
+	if (f[1].val)
+		get_milli(c, f[1].val, "alerts.latency.factor", 1000, 1000000,
+			  &a->latency.factor_milli);
+	if (f[2].val)
+		get_duration0(c, f[2].val, "alerts.latency.min_increase", false,
+			      &a->latency.min_increase_ms);
+	if (f[3].val && get_uint(c, f[3].val, "alerts.latency.samples", 1, AL_LAT_SAMPLES_MAX, &v))
+		a->latency.samples = (uint32_t)v;
+}
+
+static void parse_alert_hook(struct ctx *c, yaml_node_t *map)
+{
+	struct sl_config_alerts *a = &c->cfg->alerts;
+	struct field f[] = {{"command", false, NULL, NULL, false},
+			    {"timeout", false, NULL, NULL, false},
+			    {"max_running", false, NULL, NULL, false}};
+	const char *s;
+	uint64_t v;
+
+	if (!get_fields(c, map, "alerts.hook", f, 3))
+		return;
+	if (f[0].val && (s = get_string(c, f[0].val, "alerts.hook.command", "a command line",
+					sizeof(a->hook.command))) != NULL)
+		set_text(a->hook.command, sizeof(a->hook.command), s);
+	if (f[1].val)
+		get_duration(c, f[1].val, "alerts.hook.timeout", &a->hook.timeout_ms);
+	if (f[2].val && get_uint(c, f[2].val, "alerts.hook.max_running", 1, AL_HOOK_MAX, &v))
+		a->hook.max_running = (uint32_t)v;
+}
+
+static void parse_alerts(struct ctx *c, yaml_node_t *map)
+{
+	struct sl_config_alerts *a = &c->cfg->alerts;
+	enum {
+		A_ENABLED,
+		A_WARMUP,
+		A_BASELINE,
+		A_REPEAT,
+		A_RESOLVE,
+		A_SKEW,
+		A_DROP,
+		A_MISSED,
+		A_NONSYN,
+		A_FLAP,
+		A_LATENCY,
+		A_EMPTY,
+		A_HOOK,
+		A_NB
+	};
+	struct field f[A_NB] = {
+	    [A_ENABLED] = {"enabled", false, NULL, NULL, false},
+	    [A_WARMUP] = {"warmup", false, NULL, NULL, false},
+	    [A_BASELINE] = {"baseline", false, NULL, NULL, false},
+	    [A_REPEAT] = {"repeat", false, NULL, NULL, false},
+	    [A_RESOLVE] = {"resolve_after", false, NULL, NULL, false},
+	    [A_SKEW] = {"skew", false, NULL, NULL, false},
+	    [A_DROP] = {"drop_spike", false, NULL, NULL, false},
+	    [A_MISSED] = {"rx_missed", false, NULL, NULL, false},
+	    [A_NONSYN] = {"nonsyn_burst", false, NULL, NULL, false},
+	    [A_FLAP] = {"flapping", false, NULL, NULL, false},
+	    [A_LATENCY] = {"latency", false, NULL, NULL, false},
+	    [A_EMPTY] = {"vip_empty", false, NULL, NULL, false},
+	    [A_HOOK] = {"hook", false, NULL, NULL, false},
+	};
+
+	if (!get_fields(c, map, "alerts", f, A_NB))
+		return;
+	if (f[A_ENABLED].val)
+		get_bool(c, f[A_ENABLED].val, "alerts.enabled", &a->enabled);
+	if (f[A_WARMUP].val)
+		get_duration0(c, f[A_WARMUP].val, "alerts.warmup", false, &a->warmup_ms);
+	if (f[A_BASELINE].val)
+		get_duration(c, f[A_BASELINE].val, "alerts.baseline", &a->baseline_ms);
+	if (f[A_REPEAT].val)
+		get_duration0(c, f[A_REPEAT].val, "alerts.repeat", true, &a->repeat_ms);
+	if (f[A_RESOLVE].val)
+		get_duration0(c, f[A_RESOLVE].val, "alerts.resolve_after", false,
+			      &a->resolve_after_ms);
+	if (f[A_SKEW].val)
+		parse_alert_skew(c, f[A_SKEW].val);
+	if (f[A_DROP].val)
+		parse_spike(c, f[A_DROP].val, "alerts.drop_spike", &a->drop_spike);
+	if (f[A_MISSED].val)
+		parse_spike(c, f[A_MISSED].val, "alerts.rx_missed", &a->rx_missed);
+	if (f[A_NONSYN].val)
+		parse_spike(c, f[A_NONSYN].val, "alerts.nonsyn_burst", &a->nonsyn_burst);
+	if (f[A_FLAP].val)
+		parse_alert_flapping(c, f[A_FLAP].val);
+	if (f[A_LATENCY].val)
+		parse_alert_latency(c, f[A_LATENCY].val);
+	if (f[A_EMPTY].val) {
+		struct field e[] = {{"enabled", false, NULL, NULL, false}};
+
+		if (get_fields(c, f[A_EMPTY].val, "alerts.vip_empty", e, 1) && e[0].val)
+			get_bool(c, e[0].val, "alerts.vip_empty.enabled", &a->vip_empty.enabled);
+	}
+	if (f[A_HOOK].val)
+		parse_alert_hook(c, f[A_HOOK].val);
 }
 
 /* ---- cross checks -------------------------------------------------------- */
@@ -1824,7 +2158,19 @@ static void cross_check(struct ctx *c)
 
 static void parse_root(struct ctx *c, yaml_node_t *root)
 {
-	enum { PORTS, TUNNEL, NEXT_HOP, FLOW_TABLE, MAGLEV, ICMP, CONTROL, GUARD, VIPS };
+	enum {
+		PORTS,
+		TUNNEL,
+		NEXT_HOP,
+		FLOW_TABLE,
+		MAGLEV,
+		ICMP,
+		CONTROL,
+		METRICS,
+		GUARD,
+		ALERTS,
+		VIPS
+	};
 	struct field f[] = {
 	    [PORTS] = {"ports", true, NULL, NULL, false},
 	    [TUNNEL] = {"tunnel", false, NULL, NULL, false},
@@ -1833,7 +2179,9 @@ static void parse_root(struct ctx *c, yaml_node_t *root)
 	    [MAGLEV] = {"maglev", false, NULL, NULL, false},
 	    [ICMP] = {"icmp", false, NULL, NULL, false},
 	    [CONTROL] = {"control", false, NULL, NULL, false},
+	    [METRICS] = {"metrics", false, NULL, NULL, false},
 	    [GUARD] = {"guard", false, NULL, NULL, false},
+	    [ALERTS] = {"alerts", false, NULL, NULL, false},
 	    [VIPS] = {"vips", false, NULL, NULL, false},
 	};
 
@@ -1860,12 +2208,52 @@ static void parse_root(struct ctx *c, yaml_node_t *root)
 		parse_icmp(c, f[ICMP].val);
 	if (f[CONTROL].val)
 		parse_control(c, f[CONTROL].val);
+	if (f[METRICS].val)
+		parse_metrics(c, f[METRICS].val);
 	if (f[GUARD].val)
 		parse_guard(c, f[GUARD].val);
+	if (f[ALERTS].val)
+		parse_alerts(c, f[ALERTS].val);
 	if (f[VIPS].val)
 		parse_vips(c, f[VIPS].val);
 	if (!c->nomem)
 		cross_check(c);
+}
+
+static void spike_defaults(struct sl_config_spike *sp)
+{
+	sp->enabled = true;
+	sp->factor_milli = DEF_AL_FACTOR;
+	sp->min_increase = DEF_AL_MIN_INC;
+	sp->sigmas_milli = DEF_AL_SIGMAS;
+}
+
+void sl_config_alerts_defaults(struct sl_config_alerts *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->enabled = true;
+	a->warmup_ms = DEF_AL_WARMUP_MS;
+	a->baseline_ms = DEF_AL_BASELINE_MS;
+	a->repeat_ms = DEF_AL_REPEAT_MS;
+	a->resolve_after_ms = DEF_AL_RESOLVE_MS;
+	a->skew.enabled = true;
+	a->skew.window_ms = DEF_AL_SKEW_WIN_MS;
+	a->skew.min_flows = DEF_AL_SKEW_FLOWS;
+	a->skew.z_milli = DEF_AL_SKEW_Z;
+	a->skew.min_deviation_pct = DEF_AL_SKEW_DEV;
+	spike_defaults(&a->drop_spike);
+	spike_defaults(&a->rx_missed);
+	spike_defaults(&a->nonsyn_burst);
+	a->flapping.enabled = true;
+	a->flapping.window_ms = DEF_AL_FLAP_WIN_MS;
+	a->flapping.transitions = DEF_AL_FLAP_TRANS;
+	a->latency.enabled = true;
+	a->latency.factor_milli = DEF_AL_FACTOR;
+	a->latency.min_increase_ms = DEF_AL_LAT_MIN_MS;
+	a->latency.samples = DEF_AL_LAT_SAMPLES;
+	a->vip_empty.enabled = true;
+	a->hook.timeout_ms = DEF_AL_HOOK_TIMEOUT;
+	a->hook.max_running = DEF_AL_HOOK_MAX;
 }
 
 static void set_defaults(struct sl_config *cfg)
@@ -1880,8 +2268,10 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->icmp_rate = DEF_ICMP_RATE;
 	set_text(cfg->control_socket, sizeof(cfg->control_socket), DEF_SOCKET);
 	cfg->history = DEF_HISTORY;
+	set_text(cfg->metrics_listen, sizeof(cfg->metrics_listen), DEF_METRICS_LISTEN);
 	cfg->guard_backends_down = 0;
 	cfg->guard_drops_per_s = DEF_GUARD_DROPS;
+	sl_config_alerts_defaults(&cfg->alerts);
 }
 
 /* libyaml stops at its first syntax error; report it with its position and
@@ -2331,6 +2721,38 @@ static bool backends_equal(const struct sl_config_vip *a, const struct sl_config
 	return eq;
 }
 
+static bool spike_equal(const struct sl_config_spike *a, const struct sl_config_spike *b)
+{
+	return a->enabled == b->enabled && a->factor_milli == b->factor_milli &&
+	       a->min_increase == b->min_increase && a->sigmas_milli == b->sigmas_milli;
+}
+
+/* Field by field: a configuration built in memory may have padding bytes
+ * that memcmp would see. */
+static bool alerts_equal(const struct sl_config_alerts *a, const struct sl_config_alerts *b)
+{
+	return a->enabled == b->enabled && a->warmup_ms == b->warmup_ms &&
+	       a->baseline_ms == b->baseline_ms && a->repeat_ms == b->repeat_ms &&
+	       a->resolve_after_ms == b->resolve_after_ms && a->skew.enabled == b->skew.enabled &&
+	       a->skew.window_ms == b->skew.window_ms && a->skew.min_flows == b->skew.min_flows &&
+	       a->skew.z_milli == b->skew.z_milli &&
+	       a->skew.min_deviation_pct == b->skew.min_deviation_pct &&
+	       spike_equal(&a->drop_spike, &b->drop_spike) &&
+	       spike_equal(&a->rx_missed, &b->rx_missed) &&
+	       spike_equal(&a->nonsyn_burst, &b->nonsyn_burst) &&
+	       a->flapping.enabled == b->flapping.enabled &&
+	       a->flapping.window_ms == b->flapping.window_ms &&
+	       a->flapping.transitions == b->flapping.transitions &&
+	       a->latency.enabled == b->latency.enabled &&
+	       a->latency.factor_milli == b->latency.factor_milli &&
+	       a->latency.min_increase_ms == b->latency.min_increase_ms &&
+	       a->latency.samples == b->latency.samples &&
+	       a->vip_empty.enabled == b->vip_empty.enabled &&
+	       STR_EQ(a->hook.command, b->hook.command) &&
+	       a->hook.timeout_ms == b->hook.timeout_ms &&
+	       a->hook.max_running == b->hook.max_running;
+}
+
 bool sl_config_equal(const struct sl_config *a, const struct sl_config *b)
 {
 	if (a->nb_ports != b->nb_ports)
@@ -2352,8 +2774,9 @@ bool sl_config_equal(const struct sl_config *a, const struct sl_config *b)
 	if (!STR_EQ(a->control_socket, b->control_socket) ||
 	    !STR_EQ(a->admin_group, b->admin_group) || !STR_EQ(a->read_group, b->read_group) ||
 	    !STR_EQ(a->state_file, b->state_file) || a->history != b->history ||
+	    !STR_EQ(a->metrics_listen, b->metrics_listen) ||
 	    a->guard_backends_down != b->guard_backends_down ||
-	    a->guard_drops_per_s != b->guard_drops_per_s)
+	    a->guard_drops_per_s != b->guard_drops_per_s || !alerts_equal(&a->alerts, &b->alerts))
 		return false;
 	/* VIPs as a set too: a VIP is found by its address, port and protocol. */
 	if (a->nb_vips != b->nb_vips)
@@ -2591,8 +3014,10 @@ struct kv {
 	char val[QUOTED_MAX];
 };
 
-#define NB_TOP_KV 19
+#define NB_TOP_KV 53 /* 20 + NB_ALERTS_KV */
 #define NB_VIP_KV 25
+/* One table size for both (sl_config_to_yaml, sl_config_diff). */
+#define NB_KV_MAX (NB_TOP_KV > NB_VIP_KV ? NB_TOP_KV : NB_VIP_KV)
 
 static struct kv *kv_next(struct kv *t, size_t *n, const char *key, bool set)
 {
@@ -2620,6 +3045,78 @@ static void yaml_addr(uint8_t family, const uint8_t *addr, char *buf, size_t siz
 		snprintf(buf, size, "\"%s\"", a);
 	else
 		snprintf(buf, size, "%s", a);
+}
+
+/* Thousandths as the file writes them: "3", "2.5", "0.125". */
+static void fmt_milli(char *buf, size_t size, uint32_t v)
+{
+	if (v % 1000 == 0)
+		snprintf(buf, size, "%u", v / 1000);
+	else if (v % 100 == 0)
+		snprintf(buf, size, "%u.%u", v / 1000, v % 1000 / 100);
+	else if (v % 10 == 0)
+		snprintf(buf, size, "%u.%02u", v / 1000, v % 1000 / 10);
+	else
+		snprintf(buf, size, "%u.%03u", v / 1000, v % 1000);
+}
+
+#define KV_MILLI(key, v) fmt_milli(kv_next(t, &n, key, true)->val, QUOTED_MAX, v)
+#define KV_BOOL(key, b)	 KV_FMT(key, "%s", (b) ? "true" : "false")
+
+static size_t spike_kv(const struct sl_config_spike *sp, struct kv *t, const char *const keys[4])
+{
+	size_t n = 0;
+
+	KV_BOOL(keys[0], sp->enabled);
+	KV_MILLI(keys[1], sp->factor_milli);
+	KV_FMT(keys[2], "%llu", (unsigned long long)sp->min_increase);
+	KV_MILLI(keys[3], sp->sigmas_milli);
+	return n;
+}
+
+/* The `alerts:` settings, in file order (NB_ALERTS_KV of them). */
+#define NB_ALERTS_KV 33
+static size_t alerts_kv(const struct sl_config_alerts *a, struct kv *t)
+{
+	static const char *const drop[] = {"alerts.drop_spike.enabled", "alerts.drop_spike.factor",
+					   "alerts.drop_spike.min_increase",
+					   "alerts.drop_spike.sigmas"};
+	static const char *const missed[] = {"alerts.rx_missed.enabled", "alerts.rx_missed.factor",
+					     "alerts.rx_missed.min_increase",
+					     "alerts.rx_missed.sigmas"};
+	static const char *const nonsyn[] = {
+	    "alerts.nonsyn_burst.enabled", "alerts.nonsyn_burst.factor",
+	    "alerts.nonsyn_burst.min_increase", "alerts.nonsyn_burst.sigmas"};
+	size_t n = 0;
+
+	KV_BOOL("alerts.enabled", a->enabled);
+	KV_MS("alerts.warmup", a->warmup_ms);
+	KV_MS("alerts.baseline", a->baseline_ms);
+	if (a->repeat_ms)
+		KV_MS("alerts.repeat", a->repeat_ms);
+	else
+		KV_FMT("alerts.repeat", "off");
+	KV_MS("alerts.resolve_after", a->resolve_after_ms);
+	KV_BOOL("alerts.skew.enabled", a->skew.enabled);
+	KV_MS("alerts.skew.window", a->skew.window_ms);
+	KV_FMT("alerts.skew.min_flows", "%u", a->skew.min_flows);
+	KV_MILLI("alerts.skew.z", a->skew.z_milli);
+	KV_FMT("alerts.skew.min_deviation", "%u%%", a->skew.min_deviation_pct);
+	n += spike_kv(&a->drop_spike, t + n, drop);
+	n += spike_kv(&a->rx_missed, t + n, missed);
+	n += spike_kv(&a->nonsyn_burst, t + n, nonsyn);
+	KV_BOOL("alerts.flapping.enabled", a->flapping.enabled);
+	KV_MS("alerts.flapping.window", a->flapping.window_ms);
+	KV_FMT("alerts.flapping.transitions", "%u", a->flapping.transitions);
+	KV_BOOL("alerts.latency.enabled", a->latency.enabled);
+	KV_MILLI("alerts.latency.factor", a->latency.factor_milli);
+	KV_MS("alerts.latency.min_increase", a->latency.min_increase_ms);
+	KV_FMT("alerts.latency.samples", "%u", a->latency.samples);
+	KV_BOOL("alerts.vip_empty.enabled", a->vip_empty.enabled);
+	KV_STR("alerts.hook.command", a->hook.command);
+	KV_MS("alerts.hook.timeout", a->hook.timeout_ms);
+	KV_FMT("alerts.hook.max_running", "%u", a->hook.max_running);
+	return n;
 }
 
 /* The top-level settings (everything but ports and vips), in file order. */
@@ -2653,8 +3150,11 @@ static size_t top_kv(const struct sl_config *c, struct kv *t)
 	KV_STR("control.read_group", c->read_group);
 	KV_STR("control.state_file", c->state_file);
 	KV_FMT("control.history", "%u", c->history);
+	KV_STR("metrics.listen", c->metrics_listen);
 	KV_FMT("guard.backends_down", "%u", c->guard_backends_down);
 	KV_FMT("guard.drops_per_second", "%llu", (unsigned long long)c->guard_drops_per_s);
+	n += alerts_kv(&c->alerts, t + n);
+	_Static_assert(20 + NB_ALERTS_KV == NB_TOP_KV, "NB_TOP_KV counts every top-level key");
 	return n;
 }
 
@@ -2717,29 +3217,34 @@ static size_t vip_kv(const struct sl_config_vip *v, struct kv *t)
 	return n;
 }
 
-/* Writes settings as YAML at `indent`, opening "section:" for dotted keys. */
+/* Writes settings as YAML at `indent`, opening "section:" (and nested
+ * "section:" lines, two spaces deeper each) for dotted keys: consecutive
+ * keys that share a prefix share its section lines. */
 static void write_kv(FILE *f, const struct kv *t, size_t n, int indent)
 {
-	const char *section = NULL;
-	size_t slen = 0;
+	const char *prev = NULL; /* the last key written */
 
 	for (size_t i = 0; i < n; i++) {
-		const char *dot = strchr(t[i].key, '.');
+		const char *k = t[i].key, *p = prev;
+		int depth = 0;
 
 		if (!t[i].set)
 			continue;
-		if (dot == NULL) {
-			section = NULL;
-			fprintf(f, "%*s%s: %s\n", indent, "", t[i].key, t[i].val);
-			continue;
+		/* Sections shared with the previous key are already open. */
+		while (p != NULL) {
+			const char *dk = strchr(k, '.'), *dp = strchr(p, '.');
+
+			if (dk == NULL || dp == NULL || dk - k != dp - p ||
+			    strncmp(k, p, (size_t)(dk - k)))
+				break;
+			k = dk + 1;
+			p = dp + 1;
+			depth++;
 		}
-		if (section == NULL || (size_t)(dot - t[i].key) != slen ||
-		    strncmp(section, t[i].key, slen)) {
-			section = t[i].key;
-			slen = (size_t)(dot - t[i].key);
-			fprintf(f, "%*s%.*s:\n", indent, "", (int)slen, section);
-		}
-		fprintf(f, "%*s%s: %s\n", indent + 2, "", dot + 1, t[i].val);
+		for (const char *d; (d = strchr(k, '.')) != NULL; k = d + 1, depth++)
+			fprintf(f, "%*s%.*s:\n", indent + 2 * depth, "", (int)(d - k), k);
+		fprintf(f, "%*s%s: %s\n", indent + 2 * depth, "", k, t[i].val);
+		prev = t[i].key;
 	}
 }
 
@@ -2761,10 +3266,9 @@ char *sl_config_to_yaml(const struct sl_config *c, const char *header)
 {
 	char *buf = NULL, a[QUOTED_MAX];
 	size_t size = 0, n;
-	struct kv *t = malloc(NB_VIP_KV * sizeof(*t));
+	struct kv *t = malloc(NB_KV_MAX * sizeof(*t));
 	FILE *f;
 
-	_Static_assert(NB_VIP_KV >= NB_TOP_KV, "one table for both");
 	if (t == NULL)
 		return NULL;
 	f = open_memstream(&buf, &size);
@@ -2894,7 +3398,7 @@ static void diff_backends(FILE *f, const char *ref, const struct sl_config_vip *
 
 char *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 {
-	struct kv *ta = malloc(NB_VIP_KV * sizeof(*ta)), *tb = malloc(NB_VIP_KV * sizeof(*tb));
+	struct kv *ta = malloc(NB_KV_MAX * sizeof(*ta)), *tb = malloc(NB_KV_MAX * sizeof(*tb));
 	struct sort_ref *va = NULL, *vb = NULL;
 	char *buf = NULL, na[QUOTED_MAX], nb[QUOTED_MAX];
 	size_t size = 0, n;

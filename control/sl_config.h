@@ -121,6 +121,61 @@ struct sl_config_vip {
 	unsigned line, col;
 };
 
+/* `alerts:` (docs/CONFIG.md, docs/OPERATIONS.md "Alerts"): the anomaly
+ * detector's settings (control/sl_anomaly.h) and the alert hook
+ * (control/sl_alert.h).  Plain data: copied, compared and written back like
+ * every other setting, applied on reload.  Decimal settings are kept in
+ * thousandths (`factor: 2.5` is 2500) so that they survive the text round
+ * trip exactly. */
+
+/* A spike detector: alerts.drop_spike, alerts.rx_missed, alerts.nonsyn_burst.
+ * A rate spikes when it exceeds its learned baseline by more than all of
+ * min_increase, (factor - 1) x baseline and sigmas x the baseline's
+ * standard deviation. */
+struct sl_config_spike {
+	bool enabled;	       /* `enabled:` (default true) */
+	uint32_t factor_milli; /* `factor:` 1..1000 (default 3) */
+	uint64_t min_increase; /* `min_increase:` events per second (default 100) */
+	uint32_t sigmas_milli; /* `sigmas:` 0..100 (default 6; 0 = not used) */
+};
+
+struct sl_config_alerts {
+	bool enabled;	      /* `enabled:` every detector (default true) */
+	uint32_t warmup_ms;   /* `warmup:` before a learned baseline is trusted (default 60s) */
+	uint32_t baseline_ms; /* `baseline:` half-life of learned baselines (default 10m) */
+	uint32_t repeat_ms;   /* `repeat:` an active alert again every (default 60s; 0 = never) */
+	uint32_t resolve_after_ms; /* `resolve_after:` clear this long to resolve (default 30s) */
+	struct {
+		bool enabled;
+		uint32_t window_ms; /* `window:` (default 30s) */
+		uint32_t
+		    min_flows;	  /* `min_flows:` new flows of the VIP in a window (default 300) */
+		uint32_t z_milli; /* `z:` binomial z-score, 1..100 (default 5) */
+		uint32_t
+		    min_deviation_pct; /* `min_deviation:` above the expected share (default 25%) */
+	} skew;
+	struct sl_config_spike drop_spike, rx_missed, nonsyn_burst;
+	struct {
+		bool enabled;
+		uint32_t window_ms;   /* `window:` (default 60s) */
+		uint32_t transitions; /* `transitions:` in one window, 2..32 (default 4) */
+	} flapping;
+	struct {
+		bool enabled;
+		uint32_t factor_milli;	  /* `factor:` 1..1000 (default 3) */
+		uint32_t min_increase_ms; /* `min_increase:` (default 10ms) */
+		uint32_t samples; /* `samples:` median of the last N checks, 1..15 (default 5) */
+	} latency;
+	struct {
+		bool enabled;
+	} vip_empty;
+	struct {
+		char command[SL_HC_TEXT_MAX]; /* `command:` run by /bin/sh -c ("" = none) */
+		uint32_t timeout_ms;	      /* `timeout:` killed after (default 10s) */
+		uint32_t max_running;	      /* `max_running:` at once, 1..64 (default 4) */
+	} hook;
+};
+
 struct sl_config {
 	struct sl_config_port ports[SL_MAX_PORTS];
 	uint32_t nb_ports;
@@ -145,14 +200,23 @@ struct sl_config {
 	char read_group[SL_NAME_MAX]; /* control.read_group: may read ("" = root and owner only) */
 	char state_file[256];	      /* control.state_file (default: the config path + ".state") */
 	uint32_t history;	      /* control.history: generations kept (default 64) */
+	/* metrics.listen: the Prometheus endpoint, "ADDRESS:PORT" with an
+	 * IPv4 literal or "[IPv6]:PORT" (default "127.0.0.1:9465"), or "off"
+	 * (docs/METRICS.md).  Taken at start-up only. */
+	char metrics_listen[64];
 	/* guard: limits of `config apply --guard` */
 	/* guard.backends_down: more newly down backends roll back (default 0) */
 	uint32_t guard_backends_down;
 	/* guard.drops_per_second: drop-rate increase that rolls back (default 100) */
 	uint64_t guard_drops_per_s;
+	struct sl_config_alerts alerts; /* `alerts:` */
 	struct sl_config_vip *vips;
 	uint32_t nb_vips;
 };
+
+/* The documented defaults of `alerts:` (tests and code that builds a
+ * configuration in memory start from them). */
+void sl_config_alerts_defaults(struct sl_config_alerts *a);
 
 /* Where diagnostics go.  Every error and warning is one line
  * "FILE:LINE:COLUMN: error: message" (or "warning:") written to `out`. */
@@ -261,6 +325,12 @@ void sl_config_vip_ref(const struct sl_config_vip *v, char *buf, size_t len);
  * port 1..65535 or "any" = 0, protocol "tcp" or "udp").  0 or -EINVAL. */
 int sl_config_parse_vip_ref(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port,
 			    uint8_t *proto);
+
+/* Parses a listen address as metrics.listen takes it: "A.B.C.D:PORT" or
+ * "[IPv6]:PORT" (port 0..65535; the configuration refuses 0), or "off"
+ * (*family = 0).  addr: 16 bytes as in struct sl_config_backend.  0 or
+ * -EINVAL. */
+int sl_config_parse_listen(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port);
 
 /* Names as the file spells them (and the CLI prints them); "invalid" for a
  * value outside the enum. */

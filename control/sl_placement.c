@@ -2,9 +2,12 @@
  * Copyright (c) 2026 The sluice authors
  *
  * NUMA placement plan (rules in sl_placement.h).  Pure: reads only its
- * arguments; DPDK headers give constants, never calls.
+ * arguments; DPDK headers give constants, never calls.  The one exception,
+ * sl_placement_netdev_node, reads a sysfs file the caller names.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,4 +105,30 @@ int sl_placement_plan(const struct sl_placement_port *ports, unsigned nb_ports,
 	}
 	*out = pl;
 	return 0;
+}
+
+int sl_placement_netdev_node(const char *sysfs, const char *ifname)
+{
+	char path[256], buf[16], *end;
+	FILE *f;
+	long node;
+
+	/* A name the kernel could have given: no path tricks. */
+	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IF_NAMESIZE ||
+	    strchr(ifname, '/') != NULL || strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+		return SOCKET_ID_ANY;
+	snprintf(path, sizeof(path), "%s/class/net/%s/device/numa_node", sysfs ? sysfs : "/sys",
+		 ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return SOCKET_ID_ANY;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	errno = 0;
+	node = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || node < 0 ||
+	    node >= RTE_MAX_NUMA_NODES)
+		return SOCKET_ID_ANY;
+	return (int)node;
 }

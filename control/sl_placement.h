@@ -70,4 +70,16 @@ int sl_placement_plan(const struct sl_placement_port *ports, unsigned nb_ports,
 		      const struct sl_placement_worker *workers, unsigned nb_workers,
 		      int main_socket, struct sl_placement *out, FILE *log);
 
+/* The NUMA node of kernel network interface `ifname` as the kernel reports
+ * it (SYSFS/class/net/IFNAME/device/numa_node).  For ports whose driver
+ * reads a kernel interface (net_af_xdp, net_af_packet): DPDK reports the
+ * node of the lcore that probed them, not the NIC's, and the AF_XDP driver
+ * uses the port's mempool as its UMEM, which belongs on the NIC's node.
+ * Returns the node, or SOCKET_ID_ANY when the interface has no device
+ * (veth, bridges), the kernel does not know (-1), the name is not a plain
+ * interface name, or the value cannot be read or is out of range.  `sysfs`
+ * NULL = "/sys" (tests pass a tree of their own).  Reads one file: the only
+ * function here that is not pure.  Main thread, at start-up. */
+int sl_placement_netdev_node(const char *sysfs, const char *ifname);
+
 #endif /* SL_PLACEMENT_H */

@@ -540,6 +540,12 @@ static int h_stats(struct sl_server *s, const struct req *r, struct sl_api_out *
 	return sl_api_stats(s->api, out);
 }
 
+static int h_alerts(struct sl_server *s, const struct req *r, struct sl_api_out *out)
+{
+	(void)r;
+	return sl_api_alerts(s->api, out);
+}
+
 static int h_flows_count(struct sl_server *s, const struct req *r, struct sl_api_out *out)
 {
 	(void)r;
@@ -676,6 +682,7 @@ static const struct command commands[] = {
     {"stats", false, h_stats, NO_ARGS, false, "counters and rates per VIP and backend"},
     {"flows.count", false, h_flows_count, NO_ARGS, false,
      "flows in the flow tables per VIP and backend"},
+    {"alerts", false, h_alerts, NO_ARGS, false, "active alerts and the alert hook's counters"},
     {"table", false, h_table, (const struct arg_spec[]){{"vip", ARG_STRING, false, 0}, A_END},
      false, "Maglev table share per backend and fingerprint per VIP"},
     {"config.show", false, h_config_show, (const struct arg_spec[]){A_GEN, A_END}, false,

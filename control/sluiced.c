@@ -32,16 +32,21 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <net/if.h>
 #include <sys/epoll.h>
 
 #include "sl_api.h"
 #include "sl_config.h"
 #include "sl_ctrl.h"
+#include "sl_metrics.h"
 #include "sl_placement.h"
+#include "sl_prom.h"
 #include "sl_server.h"
 #include "sl_port.h"
 #include "sl_stats.h"
+#include "sl_telemetry.h"
 #include "sl_worker.h"
+#include "sl_xdp.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
@@ -51,6 +56,12 @@
  * atomic stores are async-signal-safe. */
 static bool g_stop;
 static bool g_reload;
+
+/* The metrics copy the control thread publishes once a second; DPDK's
+ * telemetry thread and the Prometheus endpoint's thread read it.  Static:
+ * telemetry commands cannot be unregistered, so it outlives everything
+ * that may still call them. */
+static struct sl_metrics_pub g_metrics = SL_METRICS_PUB_INIT;
 
 /* The daemon's state.  Everything here is written by the main thread before
  * the control thread starts, except where noted. */
@@ -77,8 +88,16 @@ struct sluiced {
 	 * (failed); main thread: acquire-loads, so it sees the published
 	 * snapshot before it launches the workers. */
 	int ctrl_started;
-	struct sl_api *api;    /* control thread; main thread frees it after the join */
-	struct sl_server *srv; /* control thread */
+	struct sl_api *api;	     /* control thread; main thread frees it after the join */
+	struct sl_server *srv;	     /* control thread */
+	struct sl_prom_server *prom; /* control thread starts and stops it */
+	/* Ports whose counters the metrics carry (names copied: the control
+	 * thread reads them). */
+	char port_names[SL_MAX_PORTS][SL_NAME_MAX];
+	struct sl_metrics_port_src metric_ports[SL_MAX_PORTS];
+	/* The XDP front of AF_XDP ports (sl_xdp.h): main thread before the
+	 * control thread starts and after it stopped, control thread between. */
+	struct sl_xdp xdp;
 };
 
 static void on_signal(int sig)
@@ -172,6 +191,7 @@ static void startup_settings(struct sluiced *s)
 	memcpy(s->cfg->control_socket, st->control_socket, sizeof(st->control_socket));
 	memcpy(s->cfg->admin_group, st->admin_group, sizeof(st->admin_group));
 	memcpy(s->cfg->read_group, st->read_group, sizeof(st->read_group));
+	memcpy(s->cfg->metrics_listen, st->metrics_listen, sizeof(st->metrics_listen));
 	sl_config_free(st);
 }
 
@@ -220,6 +240,42 @@ static void reload(struct sluiced *s)
 	json_decref(out.result);
 }
 
+/* The Prometheus endpoint (metrics.listen), started from the control thread
+ * so that its thread gets the control thread's CPU set, never a worker
+ * lcore.  A failure (port in use) is logged and sluiced runs on without
+ * it: forwarding does not depend on being scraped, and the scraper's `up`
+ * shows the gap. */
+static void start_prom(struct sluiced *s)
+{
+	char err[256];
+
+	if (strcmp(s->cfg->metrics_listen, "off") == 0) {
+		LOG(INFO, "metrics endpoint off (metrics.listen: off)");
+		return;
+	}
+	s->prom = sl_prom_server_start(s->cfg->metrics_listen, &g_metrics, err, sizeof(err));
+	if (s->prom == NULL)
+		LOG(ERR, "metrics endpoint: %s; running without it", err);
+	else
+		LOG(INFO, "metrics endpoint: http://%s/metrics", s->cfg->metrics_listen);
+}
+
+/* sl_api hooks: the XDP VIP map follows every running configuration, and
+ * its state shows in `sluicectl status`.  Control thread. */
+static void xdp_on_running(void *arg, const struct sl_config *cfg)
+{
+	struct sluiced *s = arg;
+
+	sl_xdp_sync(&s->xdp, cfg);
+}
+
+static void xdp_status_add(void *arg, json_t *status)
+{
+	struct sluiced *s = arg;
+
+	json_object_set_new(status, "xdp", sl_xdp_status(&s->xdp));
+}
+
 /* The control thread: builds and publishes snapshots (sl_api), runs health
  * checks, serves the control socket, reloads on SIGHUP and prints summaries.
  * One epoll loop; nothing here blocks for long except an RCU grace period
@@ -236,6 +292,14 @@ static void *ctrl_main(void *arg)
 	    .restart_only = restart_only_change,
 	    .socket_override = s->socket_override,
 	    .state_override = s->state_override,
+	    .metrics = &g_metrics,
+	    .ports = s->metric_ports,
+	    .nb_ports = s->nb_ports,
+	    .tsc_hz = s->tsc_hz,
+	    .port_ids = s->port_ids,
+	    .on_running = xdp_on_running,
+	    .status_add = xdp_status_add,
+	    .hook_arg = s,
 	};
 	struct sl_config *initial = sl_config_dup(s->cfg);
 	uint64_t last_stats = rte_get_tsc_cycles();
@@ -260,6 +324,7 @@ static void *ctrl_main(void *arg)
 		LOG(ERR, "control loop: %s", strerror(errno));
 		goto fail;
 	}
+	start_prom(s);
 	__atomic_store_n(&s->ctrl_started, 1, __ATOMIC_RELEASE);
 	LOG(INFO, "generation %" PRIu64 " published; control socket %s", sl_api_generation(s->api),
 	    s->cfg->control_socket);
@@ -278,6 +343,8 @@ static void *ctrl_main(void *arg)
 		}
 	}
 	close(ep);
+	sl_prom_server_stop(s->prom);
+	s->prom = NULL;
 	sl_server_free(s->srv);
 	s->srv = NULL;
 	return NULL;
@@ -405,6 +472,28 @@ static struct rte_mempool *pool_for(struct sluiced *s, int socket, unsigned nb_m
 	return s->pools[idx];
 }
 
+/* The NUMA node of a port: DPDK's, except for ports on a kernel interface
+ * (AF_XDP, AF_PACKET), whose drivers report the node of the lcore that
+ * probed them: there the interface's own (SOCKET_ID_ANY when the kernel does
+ * not place it, e.g. a veth).  Main thread. */
+static int port_socket(const char *name, uint16_t pid)
+{
+	struct rte_eth_dev_info info;
+	char ifname[IF_NAMESIZE];
+	int node;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.if_index == 0 ||
+	    info.driver_name == NULL ||
+	    (strcmp(info.driver_name, "net_af_xdp") != 0 &&
+	     strcmp(info.driver_name, "net_af_packet") != 0) ||
+	    if_indextoname(info.if_index, ifname) == NULL)
+		return rte_eth_dev_socket_id(pid);
+	node = sl_placement_netdev_node(NULL, ifname);
+	LOG(INFO, "port %s: NUMA node of interface %s: %d%s", name, ifname, node,
+	    node == SOCKET_ID_ANY ? " (unknown: placed as a virtual device)" : "");
+	return node;
+}
+
 /* NUMA placement (rules in sl_placement.h): port and lcore sockets in, a plan
  * out, cross-node warnings on stderr.  Main thread. */
 static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsigned n,
@@ -416,7 +505,7 @@ static int plan_placement(const struct sluiced *s, const unsigned *lcores, unsig
 
 	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
 		ports[i].name = s->cfg->ports[i].name;
-		ports[i].socket = rte_eth_dev_socket_id(s->port_ids[i]);
+		ports[i].socket = port_socket(ports[i].name, s->port_ids[i]);
 		ports[i].data = s->cfg->ports[i].role == SL_PORT_DATA;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -516,6 +605,32 @@ static int setup_workers(struct sluiced *s)
 	return 0;
 }
 
+/* The XDP front of AF_XDP ports (sl_xdp.h).  Main thread.  before: the
+ * ports are probed but their queues not set up (the driver loads and
+ * attaches sluice's XDP program while it sets up RX queues): clear what a
+ * sluiced that died left.  after: the ports started: which of them run
+ * sluice's program (a WARNING for each that does not); the maps opened for
+ * the control thread. */
+static void xdp_ports(struct sluiced *s, bool before)
+{
+	struct sl_xdp_port ports[SL_MAX_PORTS];
+	struct rte_eth_dev_info info[SL_MAX_PORTS];
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < s->cfg->nb_ports; i++) {
+		if (rte_eth_dev_info_get(s->port_ids[i], &info[n]) != 0)
+			continue;
+		ports[n].name = s->cfg->ports[i].name;
+		ports[n].driver = info[n].driver_name;
+		ports[n].if_index = info[n].if_index;
+		n++;
+	}
+	if (before)
+		sl_xdp_prestart(&s->xdp, ports, n);
+	else
+		sl_xdp_attach(&s->xdp, ports, n);
+}
+
 static void teardown(struct sluiced *s)
 {
 	uint16_t pid;
@@ -563,6 +678,7 @@ int main(int argc, char **argv)
 			break;
 	}
 
+	sl_xdp_init(&s.xdp, NULL);
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
@@ -583,8 +699,24 @@ int main(int argc, char **argv)
 	s.nb_ports = s.cfg->nb_ports;
 	s.nb_vips = s.cfg->nb_vips;
 
-	if (resolve_ports(&s) < 0 || setup_workers(&s) < 0)
+	if (resolve_ports(&s) < 0)
 		goto out;
+	xdp_ports(&s, true);
+	if (setup_workers(&s) < 0)
+		goto out;
+	xdp_ports(&s, false);
+	for (uint32_t i = 0; i < s.nb_ports; i++) {
+		snprintf(s.port_names[i], sizeof(s.port_names[i]), "%s", s.cfg->ports[i].name);
+		s.metric_ports[i].name = s.port_names[i];
+		s.metric_ports[i].port_id = s.port_ids[i];
+	}
+	/* Telemetry (on unless the EAL ran with --no-telemetry): the /sluice/
+	 * commands answer from the published metrics copy. */
+	if (sl_telemetry_register(&g_metrics) < 0)
+		LOG(WARNING, "telemetry: /sluice/ commands not registered");
+	else
+		LOG(INFO, "telemetry: /sluice/ commands on %s/dpdk_telemetry.v2",
+		    rte_eal_get_runtime_dir());
 	if (sl_ctrl_init(&s.ctrl, s.qsbr) < 0) {
 		LOG(ERR, "control state: out of memory");
 		goto out;
@@ -635,6 +767,8 @@ int main(int argc, char **argv)
 	pthread_join(ctrl_tid, NULL);
 	sl_api_free(s.api); /* health checks stop; the snapshot stays for the summary */
 	s.api = NULL;
+	sl_telemetry_unregister();
+	sl_metrics_publish(&g_metrics, NULL);
 
 	/* Workers and control thread have stopped: the snapshot is stable. */
 	sl_stats_print(stdout, s.ctrl.snap, s.workers, s.nb_workers, s.tsc_hz);
@@ -646,6 +780,8 @@ out_ctrl:
 	sl_ctrl_fini(&s.ctrl);
 out:
 	teardown(&s);
+	/* Ports closed: the driver detached the program. */
+	sl_xdp_fini(&s.xdp);
 out_eal:
 	rte_eal_cleanup();
 	return ret;

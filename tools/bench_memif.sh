@@ -56,6 +56,14 @@
 #              "--vip 10.99.100.1 --vport 80 --dst-mac 02:99:00:00:00:02"
 #   -o DIR     output directory (default: a new /tmp/sluice-bench.XXXXXX)
 #   -A         baseline only (skip sluiced even when it exists)
+#   -W N       forwarding cores: sluiced workers and testpmd forwarding lcores
+#              (1); sl-gen then uses N queues (memif has no RSS: flow i goes
+#              on queue i % N, and forwarding lcore k reads queue k)
+#   -C G:F     CPUs, as lists: sl-gen's lcores on G, the forwarding lcores on F
+#              (default 0:1), e.g. -W 4 -C 0,1,2,3:4,5,6,7.  Fewer F CPUs
+#              than -W, or a CPU in both lists, share cores: such runs are
+#              marked "shared_cpus" (their busy-cycle figures count time the
+#              thread was not running) and are not rerun for contention.
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,9 +83,11 @@ GEN_EXTRA=
 OUTDIR=
 BASELINE_ONLY=0
 # Cores: sl-gen alone on GEN_CORE; the forwarder's worker on FWD_CORE, its
-# main lcore (idle) on GEN_CORE.
+# main lcore (idle) on GEN_CORE.  -W/-C: lists GEN_CPUS and FWD_CPUS.
 GEN_CORE=0
 FWD_CORE=1
+WORKERS=1
+CPUS=
 MEM_MB=256
 LINK_TIMEOUT=15 # s: both processes must start and connect
 # A run whose forwarder or generator thread got less than MIN_CPU of its core
@@ -87,7 +97,7 @@ MIN_CPU=${MIN_CPU:-0.9}
 RETRIES=${RETRIES:-3}
 STOP_TIMEOUT=15 # s: a forwarder must exit this long after SIGINT
 
-while getopts "b:p:d:w:s:f:n:c:g:o:Ah" opt; do
+while getopts "b:p:d:w:s:f:n:c:g:o:AW:C:h" opt; do
 	case $opt in
 	b) BUILD=$OPTARG ;;
 	p) PAIRS=$OPTARG ;;
@@ -100,6 +110,8 @@ while getopts "b:p:d:w:s:f:n:c:g:o:Ah" opt; do
 	g) GEN_EXTRA=$OPTARG ;;
 	o) OUTDIR=$OPTARG ;;
 	A) BASELINE_ONLY=1 ;;
+	W) WORKERS=$OPTARG ;;
+	C) CPUS=$OPTARG ;;
 	h)
 		sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 		exit 0
@@ -107,6 +119,46 @@ while getopts "b:p:d:w:s:f:n:c:g:o:Ah" opt; do
 	*) exit 2 ;;
 	esac
 done
+
+case $WORKERS in
+'' | *[!0-9]* | 0) echo "bench_memif: -W: a number of forwarding cores, 1 or more" >&2 && exit 2 ;;
+esac
+if [ -n "$CPUS" ]; then
+	case $CPUS in
+	*:*) ;;
+	*) echo "bench_memif: -C: expected GEN_CPUS:FWD_CPUS, e.g. 0:1 or 0,1:2,3" >&2 && exit 2 ;;
+	esac
+	GEN_CPUS=${CPUS%%:*}
+	FWD_CPUS=${CPUS#*:}
+else
+	GEN_CPUS=$GEN_CORE
+	FWD_CPUS=$FWD_CORE
+fi
+IFS=, read -ra GEN_LIST <<<"$GEN_CPUS"
+IFS=, read -ra FWD_LIST <<<"$FWD_CPUS"
+if [ ${#GEN_LIST[@]} -eq 0 ] || [ ${#FWD_LIST[@]} -eq 0 ]; then
+	echo "bench_memif: -C: empty CPU list in '$CPUS'" >&2
+	exit 2
+fi
+# sl-gen: lcore i on GEN_LIST[i], at most one lcore per queue.
+GEN_LCORES=
+for ((i = 0; i < ${#GEN_LIST[@]} && i < WORKERS; i++)); do
+	GEN_LCORES+="${GEN_LCORES:+,}$i@${GEN_LIST[$i]}"
+done
+# Forwarding lcores 1..W on FWD_LIST round robin; lcore 0 is the main one.
+FWD_LCORES=
+for ((i = 1; i <= WORKERS; i++)); do
+	FWD_LCORES+=",$i@${FWD_LIST[$(((i - 1) % ${#FWD_LIST[@]}))]}"
+done
+SHARED_CPUS=0
+[ "$WORKERS" -gt ${#FWD_LIST[@]} ] && SHARED_CPUS=1
+for g in "${GEN_LIST[@]}"; do
+	for f in "${FWD_LIST[@]}"; do
+		[ "$g" = "$f" ] && SHARED_CPUS=1
+	done
+done
+# Each worker has its own flow table (1M entries in bench-memif.yaml).
+FWD_MEM_MB=${FWD_MEM_MB:-$((MEM_MB + 192 * (WORKERS - 1)))}
 
 GEN_BIN=$BUILD/tools/sl-gen
 SLUICED_BIN=$BUILD/control/sluiced
@@ -210,10 +262,16 @@ print("%.3f" % (d / os.sysconf("SC_CLK_TCK") / float(sys.argv[3])))
 # cycles per packet from its log, or nothing.
 
 fwd_cmd_testpmd() {
-	FWD_CMD=("$TESTPMD_BIN" -l "$GEN_CORE,$FWD_CORE" --main-lcore "$GEN_CORE"
-		--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
+	if [ "$WORKERS" -eq 1 ] && [ -z "$CPUS" ]; then
+		FWD_CMD=("$TESTPMD_BIN" -l "$GEN_CORE,$FWD_CORE" --main-lcore "$GEN_CORE")
+	else
+		# main lcore (asleep on stdin) with the generator, then W lcores
+		FWD_CMD=("$TESTPMD_BIN" --lcores "0@${GEN_LIST[0]}$FWD_LCORES" --main-lcore 0)
+	fi
+	FWD_CMD+=(--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
 		--vdev="net_memif0,role=client,socket=$1,mac=$FWD_MAC"
-		-- --forward-mode=io --port-topology=loop --nb-cores=1 --total-num-mbufs=16384
+		-- --forward-mode=io --port-topology=loop --nb-cores="$WORKERS"
+		--rxq="$WORKERS" --txq="$WORKERS" --total-num-mbufs=$((16384 * WORKERS))
 		--auto-start --record-core-cycles)
 }
 
@@ -236,8 +294,14 @@ fwd_available_sluiced() {
 # (the EAL puts them on the process's CPUs outside -l, or on the main
 # lcore's CPU when there are none) instead of on sl-gen's core.
 fwd_cmd_sluiced() {
-	FWD_CMD=(taskset -c "$FWD_CORE" "$SLUICED_BIN" -l "$FWD_CORE"
-		--file-prefix "$2" --no-pci -m "$MEM_MB" --single-file-segments
+	if [ "$WORKERS" -eq 1 ]; then
+		FWD_CMD=(taskset -c "${FWD_LIST[0]}" "$SLUICED_BIN" -l "${FWD_LIST[0]}")
+	else
+		# The main lcore waits for the workers (asleep) on the first
+		# forwarding CPU; workers are lcores 1..W.
+		FWD_CMD=(taskset -c "$FWD_CPUS" "$SLUICED_BIN" --lcores "0@${FWD_LIST[0]}$FWD_LCORES")
+	fi
+	FWD_CMD+=(--file-prefix "$2" --no-pci -m "$FWD_MEM_MB" --single-file-segments
 		--vdev="net_memif0,role=client,socket=$1,mac=$FWD_MAC"
 		-- -c "$SLUICED_CONFIG" --socket "$OUTDIR/$2.sock" --state-file "$OUTDIR/$2.state")
 }
@@ -296,11 +360,12 @@ run_one() {
 	rm -f "$sock"
 	# The server creates the socket; the client retries until it is there.
 	# shellcheck disable=SC2086  # GEN_EXTRA is a list of arguments
-	taskset -c "$GEN_CORE" "$GEN_BIN" -l "$GEN_CORE" --file-prefix "$gpfx" --no-pci \
+	taskset -c "$GEN_CPUS" "$GEN_BIN" --lcores "$GEN_LCORES" --file-prefix "$gpfx" --no-pci \
 		-m "$MEM_MB" --single-file-segments \
 		--vdev="net_memif0,role=server,socket=$sock,mac=$GEN_MAC" \
 		-- --duration "$DURATION" --warmup "$WARMUP" --size "$SIZE" --flows "$FLOWS" \
 		--new-share "$NEW_SHARE" --link-timeout "$LINK_TIMEOUT" --linger 60 \
+		--queues "$WORKERS" \
 		"${GEN_ARGS[@]}" $GEN_EXTRA >"$glog" 2>"$glog.err" &
 	gpid=$!
 	PIDS+=("$gpid")
@@ -376,7 +441,11 @@ r = {"kind": sys.argv[1], "run": int(sys.argv[2]), "mpps": g["rx_pps"] / 1e6,
      "gen_cpu": json.loads(sys.argv[6]), "duration_s": g["duration_s"],
      "tx_frame": g.get("frame"),
      "rx_frame": round(g["rx_bytes"] / g["rx"], 1) if g.get("rx") else None}
-r["contended"] = min(r["fwd_cpu"] or 0, r["gen_cpu"] or 0) < float(sys.argv[7])
+r["shared_cpus"] = sys.argv[9] == "1"
+r["workers"] = int(sys.argv[10])
+# On shared CPUs no thread can have a whole core: not "contended" by others.
+r["contended"] = (not r["shared_cpus"]
+                  and min(r["fwd_cpu"] or 0, r["gen_cpu"] or 0) < float(sys.argv[7]))
 r.update(json.loads(sys.argv[8] or "{}"))
 print(json.dumps(r))
 print("  %-8s run %s: %6.3f Mpps forwarded, %7.1f busy cycles/packet, loss %.4f%%,"
@@ -385,7 +454,8 @@ print("  %-8s run %s: %6.3f Mpps forwarded, %7.1f busy cycles/packet, loss %.4f%
          r["fwd_cpu"], r["gen_cpu"], r["backpressure"] or 0,
          "; drops %d, flow misses %d" % (r["drops"], r["flow_misses"] or 0)
          if "drops" in r else ""), file=sys.stderr)
-' "$kind" "$n" "$json" "$cpp" "$fshare" "$gshare" "$MIN_CPU" "$extra")
+' "$kind" "$n" "$json" "$cpp" "$fshare" "$gshare" "$MIN_CPU" "$extra" "$SHARED_CPUS" \
+		"$WORKERS")
 	case $RECORD in *'"contended": true'*) return 3 ;; esac
 	return 0
 }
@@ -407,7 +477,8 @@ measure() {
 }
 
 summarize() {
-	python3 - "$RUNS" "$PAIRS" "$FLOWS" "$SIZE" "$NEW_SHARE" <<'EOF'
+	python3 - "$RUNS" "$PAIRS" "$FLOWS" "$SIZE" "$NEW_SHARE" "$WORKERS" "$GEN_CPUS:$FWD_CPUS" \
+		"$SHARED_CPUS" <<'EOF'
 import json, statistics, sys
 
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -434,7 +505,8 @@ def side(kind):
     return out
 
 out = {"pairs": int(sys.argv[2]), "flows": int(sys.argv[3]), "size": int(sys.argv[4]),
-       "new_share": float(sys.argv[5]), "testpmd": side("testpmd"),
+       "new_share": float(sys.argv[5]), "workers": int(sys.argv[6]), "cpus": sys.argv[7],
+       "shared_cpus": sys.argv[8] == "1", "testpmd": side("testpmd"),
        "sluiced": side("sluiced")}
 # A pair counts only when both of its runs gave numbers.
 pairs = [(a, by["sluiced"][i]) for i, a in sorted(by.get("testpmd", {}).items())
@@ -511,7 +583,8 @@ else
 	echo "bench_memif: sluiced skipped (baseline only): needs $SLUICED_BIN and -c CONFIG" >&2
 fi
 echo "bench_memif: $PAIRS pairs, ${WARMUP}s warm-up + ${DURATION}s, $SIZE-byte frames," \
-	"$FLOWS flows, new-share $NEW_SHARE; logs in $OUTDIR" >&2
+	"$FLOWS flows, new-share $NEW_SHARE, $WORKERS forwarding core(s), CPUs" \
+	"$GEN_CPUS:$FWD_CPUS$([ $SHARED_CPUS -eq 1 ] && echo ' (shared)'); logs in $OUTDIR" >&2
 fail=0
 for i in $(seq 1 "$PAIRS"); do
 	measure testpmd "$i" || fail=$((fail + 1))

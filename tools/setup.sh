@@ -20,9 +20,10 @@ PACKAGES=(
 	meson ninja-build pkg-config
 	gcc clang llvm libclang-rt-14-dev clang-format
 	libcmocka-dev libyaml-dev libjansson-dev libbpf-dev libxdp-dev libnuma-dev
+	libmicrohttpd-dev curl
 	python3 python3-pyelftools
 	iproute2 ethtool valgrind tshark
-	nginx curl
+	lua5.4 nginx
 )
 HUGEPAGES=${SLUICE_HUGEPAGES:-1024}
 HP_SYSFS=/sys/kernel/mm/hugepages/hugepages-2048kB

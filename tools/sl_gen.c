@@ -3,9 +3,14 @@
  *
  * sl-gen: sluice's own traffic generator for benchmarks and end-to-end tests.
  *
- * One port (whatever the EAL arguments create, e.g. a net_memif vdev), one
- * lcore (the main one).  It sends a configurable mix of TCP or UDP flows
- * towards one VIP and counts what comes back on the same port; with
+ * One port (whatever the EAL arguments create, e.g. a net_memif vdev) and
+ * one or more queues (--queues: on a link without RSS, such as memif, a peer
+ * with N workers reads N queues, and each flow must stay on one of them:
+ * flow i is always sent on queue i % N).  The queues are shared out over the
+ * EAL's lcores (-l): lcore k of L sends and receives on queues k, k+L, ...,
+ * each with its own copy of the context below and its own counters, summed
+ * at the end; one lcore (the default) serves every queue.  It sends a configurable mix of TCP
+ * or UDP flows towards one VIP and counts what comes back on the same port; with
  * --expect-encap it also checks that what comes back is tunnelled and counts
  * it by outer destination, which shows how the load balancer spread the flows.
  *
@@ -29,6 +34,28 @@
  *
  * The last line of stdout is one JSON object (see print_results()); the
  * lines before it are for people.
+ *
+ * Anomaly injection (tests/e2e/alerts.sh): with --mode-file, the file is
+ * read every 100 ms and its one line switches what the generator sends,
+ * without restarting it (a memif peer must not come and go, see the e2e
+ * scripts):
+ *   steady            the configured mix
+ *   malformed SHARE   that share of the packets has an IPv4 header length
+ *                     below 5 words (the balancer drops them as malformed)
+ *   nonsyn SHARE      that share of the packets opens new flows, each with
+ *                     an ACK instead of a SYN (TCP non-SYN flow-table misses,
+ *                     as after a re-route)
+ *   skew ADDRESS      new flows only to backend ADDRESS, honestly: in steady
+ *                     mode the generator learns from the tunnelled SYNs that
+ *                     come back (inner source and port, outer destination)
+ *                     which of its new-flow tuples the balancer sent where;
+ *                     in skew mode each new flow is the SYN of a tuple that
+ *                     went to ADDRESS, sent again once the balancer's flow
+ *                     table has forgotten it (--reuse-after, longer than its
+ *                     TCP timeout), so the balancer sees a new flow and its
+ *                     own table sends it to ADDRESS.  When no such tuple is
+ *                     old enough, an established flow's packet goes instead.
+ *                     (IPv4, IPIP replies.)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -59,16 +86,21 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define GEN_BURST      32
-#define GEN_RX_ROUNDS  4 /* rx bursts per loop at most: drain faster than we send */
-#define GEN_RX_POOL    8192
-#define GEN_NEW_POOL   8192
-#define GEN_RING_SIZE  1024
-#define GEN_MAX_FRAME  1514
-#define GEN_MIN_FRAME  60   /* Ethernet minimum without FCS */
-#define GEN_DST_SLOTS  1024 /* power of two; distinct outer destinations we can tell apart */
-#define GEN_SPORT_BASE 1024
-#define GEN_SPORT_SPAN (65536 - GEN_SPORT_BASE)
+#define GEN_BURST	 32
+#define GEN_RX_ROUNDS	 4 /* rx bursts per loop at most: drain faster than we send */
+#define GEN_RX_POOL	 8192
+#define GEN_NEW_POOL	 8192
+#define GEN_RING_SIZE	 1024
+#define GEN_MAX_FRAME	 1514
+#define GEN_MIN_FRAME	 60   /* Ethernet minimum without FCS */
+#define GEN_DST_SLOTS	 1024 /* power of two; distinct outer destinations we can tell apart */
+#define GEN_SPORT_BASE	 1024
+#define GEN_SPORT_SPAN	 (65536 - GEN_SPORT_BASE)
+#define GEN_MAX_QUEUES	 16
+#define GEN_LEARN_MAX	 16384 /* --mode-file skew: learned new-flow tuples */
+#define GEN_MODE_POLL_MS 100
+
+enum gen_mode { MODE_STEADY = 0, MODE_MALFORMED, MODE_NONSYN, MODE_SKEW };
 
 enum tx_mode { TX_COPY = 0, TX_REF, TX_AUTO };
 
@@ -95,6 +127,18 @@ struct gen_opts {
 	uint64_t seed;
 	uint16_t port;
 	bool port_set;
+	uint16_t queues;       /* rx and tx queues; flow i goes out on queue i % queues */
+	const char *mode_file; /* --mode-file: anomaly injection (top of the file) */
+	double reuse_after;    /* --reuse-after: skew mode's tuple reuse, seconds */
+	bool syn_first;	       /* --syn-first: open every established flow with a SYN */
+};
+
+/* A new-flow tuple and where the balancer sent it (mode skew). */
+struct learned {
+	uint32_t src_low; /* below the new-flow prefix */
+	uint16_t sport;	  /* host order */
+	uint8_t dst[4];	  /* outer destination: the backend */
+	uint64_t last;	  /* TSC of its last SYN */
 };
 
 /* Counters of the measured window.  Single lcore, so plain integers. */
@@ -102,6 +146,8 @@ struct gen_counts {
 	uint64_t tx, tx_bytes, tx_new;
 	uint64_t rx, rx_bytes;
 	uint64_t tx_short;  /* tx bursts the port did not take completely: backpressure */
+	uint64_t tx_bad;    /* mode malformed: malformed packets sent */
+	uint64_t tx_skew;   /* mode skew: learned tuples sent again */
 	uint64_t tx_bursts; /* tx bursts tried */
 	uint64_t encap_bad; /* --expect-encap: not an IPv4/IPv6 tunnel packet */
 	uint64_t dst_other; /* --expect-encap: more distinct destinations than slots */
@@ -121,6 +167,7 @@ struct gen_ctx {
 	uint8_t *templates;		 /* flows x frame_len: established-flow frames */
 	struct rte_mbuf **refs;		 /* TX_REF: one prebuilt mbuf per established flow */
 	uint8_t new_tmpl[GEN_MAX_FRAME]; /* SYN (or UDP) frame with a zeroed source */
+	uint8_t ack_tmpl[GEN_MAX_FRAME]; /* the same with ACK instead of SYN (mode nonsyn) */
 	uint16_t l3_off;		 /* offset of the IP header */
 	uint16_t src_off;		 /* offset of the part of the source address patched */
 	uint16_t sport_off;		 /* offset of the L4 source port */
@@ -131,8 +178,27 @@ struct gen_ctx {
 	uint64_t rng;
 	struct rte_mempool *tx_pool;
 	struct rte_mempool *rx_pool;
+	uint16_t q;		/* the queue fill_burst() fills for */
+	uint16_t qfirst, qstep; /* this lcore's queues: qfirst, qfirst + qstep, ... */
+	uint16_t nmyq;		/* how many */
+	uint64_t new_step;	/* new_ctr steps by the number of lcores: no overlap */
+	uint64_t t_start;	/* TSC when every lcore starts its warm-up */
+	uint64_t window;	/* run()'s result, for the lcores other than the main one */
+	uint16_t nlcores;	/* lcores that ran the loop (run_all) */
+	struct rte_mbuf *pend[GEN_MAX_QUEUES][GEN_BURST]; /* per queue: not sent yet */
+	unsigned npend[GEN_MAX_QUEUES];
 	struct gen_counts c;
 	struct dst_slot dsts[GEN_DST_SLOTS];
+	/* --mode-file */
+	enum gen_mode mode;
+	uint32_t mode_thresh; /* malformed, nonsyn: share of packets (32-bit) */
+	uint8_t skew_dst[4];
+	char mode_line[128];
+	uint64_t next_mode_poll;
+	struct learned *learn; /* GEN_LEARN_MAX */
+	uint32_t nb_learn;
+	uint32_t *skew_q; /* learned indices to ADDRESS, least recently sent first */
+	uint32_t skew_n, skew_head;
 };
 
 static volatile sig_atomic_t quit_signal;
@@ -176,10 +242,17 @@ static void usage(const char *prog)
 	    "                     into fresh mbufs; auto (default): ref up to 16384 flows\n"
 	    "  --link-timeout SEC wait this long for link up, default 10\n"
 	    "  --port ID          port id, default the first one\n"
+	    "  --queues N         rx and tx queues, 1..16 (default 1); flow i is sent on\n"
+	    "                     queue i %% N, for a peer with N workers and no RSS (memif)\n"
 	    "  --seed N           random seed, default 1\n"
 	    "  --linger SEC       after printing the results keep the link up (receiving,\n"
 	    "                     not sending) until SIGINT/SIGTERM or SEC seconds pass,\n"
-	    "                     so the peer can read its own statistics first\n",
+	    "                     so the peer can read its own statistics first\n"
+	    "  --syn-first        open every established flow with a SYN before the run\n"
+	    "  --mode-file PATH   read PATH every 100 ms: steady | malformed SHARE |\n"
+	    "                     nonsyn SHARE | skew ADDRESS (anomaly injection, see\n"
+	    "                     the top of tools/sl_gen.c); needs --expect-encap for skew\n"
+	    "  --reuse-after SEC  skew: send a learned tuple again after SEC (default 5)\n",
 	    prog);
 }
 
@@ -233,6 +306,10 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		OPT_PORT,
 		OPT_SEED,
 		OPT_LINGER,
+		OPT_QUEUES,
+		OPT_SYN_FIRST,
+		OPT_MODE_FILE,
+		OPT_REUSE_AFTER,
 		OPT_HELP,
 	};
 	static const struct option longopts[] = {
@@ -253,6 +330,10 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	    {"port", required_argument, NULL, OPT_PORT},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"linger", required_argument, NULL, OPT_LINGER},
+	    {"queues", required_argument, NULL, OPT_QUEUES},
+	    {"syn-first", no_argument, NULL, OPT_SYN_FIRST},
+	    {"mode-file", required_argument, NULL, OPT_MODE_FILE},
+	    {"reuse-after", required_argument, NULL, OPT_REUSE_AFTER},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -343,6 +424,19 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		case OPT_LINGER:
 			rc = parse_double(a, 0.0, 3600.0, &o->linger);
 			break;
+		case OPT_QUEUES:
+			rc = parse_u64(a, 1, GEN_MAX_QUEUES, &u);
+			o->queues = (uint16_t)u;
+			break;
+		case OPT_SYN_FIRST:
+			o->syn_first = true;
+			break;
+		case OPT_MODE_FILE:
+			o->mode_file = a;
+			break;
+		case OPT_REUSE_AFTER:
+			rc = parse_double(a, 0.001, 3600.0, &o->reuse_after);
+			break;
 		case OPT_HELP:
 			usage(prog);
 			exit(0);
@@ -366,6 +460,11 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	}
 	if (want_v6)
 		o->ipv6 = true;
+	if (o->queues > o->flows) {
+		fprintf(stderr, "sl-gen: --queues %u: more queues than --flows %u\n", o->queues,
+			o->flows);
+		return -EINVAL;
+	}
 	if (o->tx_mode == TX_AUTO)
 		o->tx_mode = o->flows <= GEN_REF_MAX_FLOWS ? TX_REF : TX_COPY;
 	if (!o->vip_set) {
@@ -387,10 +486,11 @@ static uint32_t est_src_low(uint32_t i, uint64_t seed)
 }
 
 /* Writes one frame into buf (ctx->frame_len bytes).  src_low: the low 32 bits
- * of the source address below the fixed prefix; sport in host order. */
+ * of the source address below the fixed prefix; sport in host order.  TCP
+ * flags: SYN for a new flow, ACK otherwise, unless `flags` is not 0. */
 static void build_frame(const struct gen_ctx *ctx, const struct rte_ether_addr *src_mac,
 			uint8_t *buf, uint32_t src_low, bool new_flow, uint16_t sport,
-			uint32_t tcp_seq)
+			uint32_t tcp_seq, uint8_t flags)
 {
 	const struct gen_opts *o = &ctx->o;
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
@@ -441,7 +541,7 @@ static void build_frame(const struct gen_ctx *ctx, const struct rte_ether_addr *
 		tcp->sent_seq = rte_cpu_to_be_32(tcp_seq);
 		tcp->recv_ack = new_flow ? 0 : rte_cpu_to_be_32(1);
 		tcp->data_off = (sizeof(*tcp) / 4) << 4;
-		tcp->tcp_flags = new_flow ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG;
+		tcp->tcp_flags = flags ? flags : new_flow ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG;
 		tcp->rx_win = rte_cpu_to_be_16(65535);
 	} else {
 		struct rte_udp_hdr *udp = l4;
@@ -510,11 +610,13 @@ static int build_templates(struct gen_ctx *ctx, const struct rte_ether_addr *src
 
 		build_frame(ctx, src_mac, ctx->templates + (size_t)i * ctx->frame_len,
 			    est_src_low(i, o->seed), false,
-			    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN), (uint32_t)(r >> 32));
+			    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN), (uint32_t)(r >> 32),
+			    0);
 	}
 	/* New-flow template: the patched source bits and port are zero, so the
 	 * hot path only adds their values into the checksums (RFC 1624). */
-	build_frame(ctx, src_mac, ctx->new_tmpl, 0, true, 0, 1);
+	build_frame(ctx, src_mac, ctx->new_tmpl, 0, true, 0, 1, 0);
+	build_frame(ctx, src_mac, ctx->ack_tmpl, 0, true, 0, 1, RTE_TCP_ACK_FLAG);
 
 	if (o->tx_mode == TX_REF) {
 		/* A pool just for the prebuilt frames, sized to them, so a large
@@ -567,24 +669,18 @@ static inline void cksum_add(uint8_t *ck, const uint8_t *p, unsigned n)
 	memcpy(ck, &res, 2);
 }
 
-/* Fills m with a never-seen flow: the new-flow template with source address
- * bits and port taken from a counter.  The address changes with every flow
- * (scrambled by a bijection, so it looks random to a hash yet cannot repeat)
- * and the port only once the address bits wrap: 2^23 (IPv4) or 2^32 (IPv6)
- * times 64512 flows before anything repeats. */
-static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
+/* Fills m with new-flow template `tmpl` (SYN or ACK; its source bits and
+ * port zero) for the source src_low (below the new-flow prefix) and port
+ * sport (host order), fixing the checksums incrementally (RFC 1624). */
+static inline void fill_tuple(struct gen_ctx *ctx, struct rte_mbuf *m, const uint8_t *tmpl,
+			      uint32_t src_low, uint16_t sport_host)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint64_t n = ctx->new_ctr++;
-	unsigned bits = ctx->o.ipv6 ? 32 : 23; /* IPv4: 10.128.0.0/9 */
-	uint32_t mask = (uint32_t)((UINT64_C(1) << bits) - 1);
-	uint32_t src_low = (uint32_t)(n * UINT64_C(0x9E3779B1)) & mask;
-	uint16_t sport =
-	    rte_cpu_to_be_16(GEN_SPORT_BASE + (uint16_t)((n >> bits) % GEN_SPORT_SPAN));
+	uint16_t sport = rte_cpu_to_be_16(sport_host);
 	uint8_t patch[6];
 	uint32_t src_be;
 
-	rte_memcpy(p, ctx->new_tmpl, ctx->frame_len);
+	rte_memcpy(p, tmpl, ctx->frame_len);
 	src_be = rte_cpu_to_be_32(src_low);
 	if (!ctx->o.ipv6) {
 		/* The template's source is 10.128.0.0: only add the low bits. */
@@ -609,25 +705,99 @@ static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
 	m->pkt_len = ctx->frame_len;
 }
 
-/* Fills pkts[0..n-1] with the next n packets of the mix.  Returns how many
- * it could fill (fewer only when the copy pool runs dry). */
+/* Fills m with a never-seen flow: the new-flow template with source address
+ * bits and port taken from a counter.  The address changes with every flow
+ * (scrambled by a bijection, so it looks random to a hash yet cannot repeat)
+ * and the port only once the address bits wrap: 2^23 (IPv4) or 2^32 (IPv6)
+ * times 64512 flows before anything repeats.  Mode nonsyn: with ACK. */
+static inline void fill_new_flow(struct gen_ctx *ctx, struct rte_mbuf *m)
+{
+	uint64_t n = ctx->new_ctr;
+	unsigned bits = ctx->o.ipv6 ? 32 : 23; /* IPv4: 10.128.0.0/9 */
+	uint32_t mask = (uint32_t)((UINT64_C(1) << bits) - 1);
+
+	ctx->new_ctr += ctx->new_step; /* lcores interleave: no overlap */
+	fill_tuple(ctx, m, ctx->mode == MODE_NONSYN ? ctx->ack_tmpl : ctx->new_tmpl,
+		   (uint32_t)(n * UINT64_C(0x9E3779B1)) & mask,
+		   GEN_SPORT_BASE + (uint16_t)((n >> bits) % GEN_SPORT_SPAN));
+}
+
+/* Mode skew: the SYN of the learned tuple to the chosen backend that was
+ * sent least recently, if that was at least --reuse-after ago (the
+ * balancer's flow table has forgotten it).  false: none is old enough. */
+static inline bool fill_skew(struct gen_ctx *ctx, struct rte_mbuf *m, uint64_t now)
+{
+	struct learned *l;
+
+	if (ctx->skew_n == 0)
+		return false;
+	l = &ctx->learn[ctx->skew_q[ctx->skew_head]];
+	if (now - l->last < (uint64_t)(ctx->o.reuse_after * rte_get_tsc_hz()))
+		return false;
+	l->last = now;
+	ctx->skew_head = (ctx->skew_head + 1) % ctx->skew_n;
+	fill_tuple(ctx, m, ctx->new_tmpl, l->src_low, l->sport);
+	ctx->c.tx_skew++;
+	return true;
+}
+
+/* Mode malformed: an established flow's frame with an IPv4 header length
+ * of 4 words (below the minimum of 5), checksum fixed. */
+static inline void fill_malformed(struct gen_ctx *ctx, struct rte_mbuf *m, uint32_t idx)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip;
+
+	rte_memcpy(p, ctx->templates + (size_t)idx * ctx->frame_len, ctx->frame_len);
+	m->data_len = ctx->frame_len;
+	m->pkt_len = ctx->frame_len;
+	if (ctx->o.ipv6) {
+		p[ctx->l3_off] = 0x45; /* IPv6 frames: "version 4" in an IPv6 header */
+		return;
+	}
+	ip = (struct rte_ipv4_hdr *)(p + ctx->l3_off);
+	ip->version_ihl = 0x44;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ctx->c.tx_bad++;
+}
+
+/* Fills pkts[0..n-1] with the next n packets of the mix for queue ctx->q:
+ * established flows only from those of that queue (i % queues == q).
+ * Returns how many it could fill (fewer only when the copy pool runs dry). */
+/* idx[] marks (fill_burst): a new flow, and a malformed packet (mode
+ * malformed) on top of an established flow's index. */
+#define IDX_NEW UINT32_MAX
+#define IDX_BAD 0x80000000u
+
 static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned n)
 {
 	uint32_t idx[GEN_BURST];
 	struct rte_mbuf *fresh[GEN_BURST];
 	unsigned i, nfresh = 0, used = 0;
+	uint32_t nq = ctx->o.queues, q = ctx->q;
+	uint32_t qflows = (ctx->o.flows - q + nq - 1) / nq; /* flows of queue q */
+	enum gen_mode mode = ctx->mode;
+	uint32_t thresh = mode == MODE_NONSYN ? ctx->mode_thresh : ctx->new_thresh;
+	uint64_t now = mode == MODE_SKEW ? rte_rdtsc() : 0;
 
 	/* Pick first, prefetch, then build: with many flows the templates or
 	 * prebuilt mbufs are not in cache. */
 	for (i = 0; i < n; i++) {
 		uint64_t r = xorshift64(&ctx->rng);
 
-		if ((uint32_t)r < ctx->new_thresh) {
-			idx[i] = UINT32_MAX;
+		if ((uint32_t)r < thresh) {
+			idx[i] = IDX_NEW;
 			nfresh++;
 			continue;
 		}
-		idx[i] = (uint32_t)(((r >> 32) * ctx->o.flows) >> 32);
+		idx[i] = (uint32_t)(((r >> 32) * qflows) >> 32) * nq + q;
+		if (unlikely(mode == MODE_MALFORMED) &&
+		    (uint32_t)xorshift64(&ctx->rng) < ctx->mode_thresh) {
+			idx[i] |= IDX_BAD;
+			nfresh++;
+			continue;
+		}
 		if (ctx->o.tx_mode == TX_REF) {
 			/* The header (refcount) and the data the PMD copies:
 			 * the ref pool has no private area, so the data sits
@@ -646,10 +816,27 @@ static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m;
 
-		if (idx[i] == UINT32_MAX) {
+		if (idx[i] == IDX_NEW) {
 			m = fresh[used++];
-			fill_new_flow(ctx, m);
-			ctx->c.tx_new++;
+			if (likely(mode != MODE_SKEW)) {
+				fill_new_flow(ctx, m);
+				ctx->c.tx_new++;
+			} else if (!fill_skew(ctx, m, now)) {
+				/* No learned tuple is old enough: an
+				 * established flow's packet instead. */
+				uint32_t k =
+				    (uint32_t)(((xorshift64(&ctx->rng) >> 32) * ctx->o.flows) >>
+					       32);
+
+				rte_memcpy(rte_pktmbuf_mtod(m, void *),
+					   ctx->templates + (size_t)k * ctx->frame_len,
+					   ctx->frame_len);
+				m->data_len = ctx->frame_len;
+				m->pkt_len = ctx->frame_len;
+			}
+		} else if (unlikely(idx[i] & IDX_BAD)) {
+			m = fresh[used++];
+			fill_malformed(ctx, m, idx[i] & ~IDX_BAD);
 		} else if (ctx->o.tx_mode == TX_REF) {
 			m = ctx->refs[idx[i]];
 			/* The PMD's free after its copy takes this back. */
@@ -667,6 +854,65 @@ static unsigned fill_burst(struct gen_ctx *ctx, struct rte_mbuf **pkts, unsigned
 	return n;
 }
 
+/* Adds pkts to the count of outer destination addr (16 bytes, zero-padded). */
+static void dst_add(struct gen_ctx *ctx, uint8_t family, const uint8_t *addr_in, uint64_t pkts)
+{
+	/* rte_hash_crc reads 8-byte words: hash an aligned copy (the slots'
+	 * addresses are not aligned). */
+	uint8_t addr[16] __rte_aligned(8);
+	uint32_t h, k;
+
+	memcpy(addr, addr_in, sizeof(addr));
+	h = rte_hash_crc(addr, sizeof(addr), family);
+
+	for (k = 0; k < GEN_DST_SLOTS; k++) {
+		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
+
+		if (!s->used) {
+			s->used = 1;
+			s->family = family;
+			memcpy(s->addr, addr, 16);
+		}
+		if (s->family == family && memcmp(s->addr, addr, 16) == 0) {
+			s->pkts += pkts;
+			return;
+		}
+	}
+	ctx->c.dst_other += pkts;
+}
+
+/* Mode skew's learning (steady mode, --mode-file): a tunnelled IPv4 TCP
+ * SYN of one of our new flows came back; remember its tuple and the outer
+ * destination `dst` (the backend the balancer chose).  p/len: the frame,
+ * inner: offset of the inner IPv4 header. */
+static void learn_tuple(struct gen_ctx *ctx, const uint8_t *p, uint32_t len, uint32_t inner,
+			const uint8_t dst[4])
+{
+	const struct rte_ipv4_hdr *ip = (const void *)(p + inner);
+	const struct rte_tcp_hdr *tcp;
+	uint32_t ihl, src;
+	struct learned *l;
+
+	if (ctx->learn == NULL || ctx->mode != MODE_STEADY || ctx->nb_learn >= GEN_LEARN_MAX ||
+	    len < inner + sizeof(*ip))
+		return;
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip->next_proto_id != IPPROTO_TCP ||
+	    len < inner + ihl + sizeof(*tcp))
+		return;
+	tcp = (const void *)(p + inner + ihl);
+	src = rte_be_to_cpu_32(ip->src_addr);
+	/* Only our new flows (10.128.0.0/9), only their SYN. */
+	if ((src & 0xff800000u) != 0x0a800000u ||
+	    (tcp->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
+		return;
+	l = &ctx->learn[ctx->nb_learn++];
+	l->src_low = src & 0x7fffffu;
+	l->sport = rte_be_to_cpu_16(tcp->src_port);
+	memcpy(l->dst, dst, 4);
+	l->last = rte_rdtsc();
+}
+
 /* --expect-encap: classifies one received frame by its outer destination. */
 static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 {
@@ -675,7 +921,6 @@ static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 	uint32_t off = sizeof(struct rte_ether_hdr);
 	uint16_t et;
 	uint8_t family, l4, addr[16] = {0};
-	uint32_t h, k;
 
 	if (len < off)
 		goto bad;
@@ -710,52 +955,129 @@ static void count_encap(struct gen_ctx *ctx, const struct rte_mbuf *m)
 	/* A tunnel: IPIP (4), IPv6 inside (41), or GUE (UDP). */
 	if (l4 != IPPROTO_IPIP && l4 != IPPROTO_IPV6 && l4 != IPPROTO_UDP)
 		goto bad;
+	if (l4 == IPPROTO_IPIP && family == 4 && ctx->learn != NULL)
+		learn_tuple(ctx, p, len, off + (uint32_t)(p[off] & 0x0f) * 4, addr);
 
-	h = rte_hash_crc(addr, sizeof(addr), family);
-	for (k = 0; k < GEN_DST_SLOTS; k++) {
-		struct dst_slot *s = &ctx->dsts[(h + k) & (GEN_DST_SLOTS - 1)];
-
-		if (!s->used) {
-			s->used = 1;
-			s->family = family;
-			memcpy(s->addr, addr, sizeof(addr));
-		}
-		if (s->family == family && memcmp(s->addr, addr, sizeof(addr)) == 0) {
-			s->pkts++;
-			return;
-		}
-	}
-	ctx->c.dst_other++;
+	dst_add(ctx, family, addr, 1);
 	return;
 bad:
 	ctx->c.encap_bad++;
 }
 
-/* Polls the port's receive queue a few bursts deep and counts (when
- * `count`) what came back.  Returns the number received. */
+/* Polls each of this lcore's receive queues a few bursts deep and counts
+ * (when `count`) what came back.  Returns the number received. */
 static unsigned rx_poll(struct gen_ctx *ctx, bool count)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 	unsigned total = 0, r, i, n;
 
-	for (r = 0; r < GEN_RX_ROUNDS; r++) {
-		n = rte_eth_rx_burst(ctx->o.port, 0, pkts, GEN_BURST);
-		if (n == 0)
-			break;
-		if (count) {
-			ctx->c.rx += n;
-			for (i = 0; i < n; i++) {
-				ctx->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-				if (ctx->o.expect_encap)
-					count_encap(ctx, pkts[i]);
+	for (uint16_t q = ctx->qfirst; q < ctx->o.queues; q = (uint16_t)(q + ctx->qstep))
+		for (r = 0; r < GEN_RX_ROUNDS; r++) {
+			n = rte_eth_rx_burst(ctx->o.port, q, pkts, GEN_BURST);
+			if (n == 0)
+				break;
+			if (count) {
+				ctx->c.rx += n;
+				for (i = 0; i < n; i++) {
+					ctx->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+					if (ctx->o.expect_encap)
+						count_encap(ctx, pkts[i]);
+				}
 			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			total += n;
+			if (n < GEN_BURST)
+				break;
 		}
-		rte_pktmbuf_free_bulk(pkts, n);
-		total += n;
-		if (n < GEN_BURST)
-			break;
-	}
 	return total;
+}
+
+/* --mode-file: read the file and switch modes when its line changed (see
+ * the top of the file).  An empty or missing file changes nothing; a line
+ * that cannot be used is reported and the mode stays. */
+static void poll_mode(struct gen_ctx *ctx)
+{
+	char line[128] = "", word[16] = "", arg[64] = "";
+	FILE *f = fopen(ctx->o.mode_file, "r");
+	double share = 0;
+	uint8_t dst[4];
+
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '\0' || strcmp(line, ctx->mode_line) == 0)
+		return;
+	snprintf(ctx->mode_line, sizeof(ctx->mode_line), "%s", line);
+	if (sscanf(line, "%15s %63s", word, arg) < 1)
+		goto bad;
+	if (strcmp(word, "steady") == 0) {
+		ctx->mode = MODE_STEADY;
+	} else if (strcmp(word, "malformed") == 0 || strcmp(word, "nonsyn") == 0) {
+		if (parse_double(arg, 0.0, 1.0, &share) != 0 ||
+		    (word[0] == 'n' && ctx->o.proto != IPPROTO_TCP))
+			goto bad;
+		ctx->mode_thresh = share >= 1.0 ? UINT32_MAX : (uint32_t)(share * 4294967296.0);
+		ctx->mode = word[0] == 'm' ? MODE_MALFORMED : MODE_NONSYN;
+	} else if (strcmp(word, "skew") == 0 && ctx->learn != NULL &&
+		   inet_pton(AF_INET, arg, dst) == 1) {
+		/* Learned in time order, so the queue starts least recently
+		 * sent first. */
+		ctx->skew_n = 0;
+		ctx->skew_head = 0;
+		for (uint32_t i = 0; i < ctx->nb_learn; i++)
+			if (memcmp(ctx->learn[i].dst, dst, 4) == 0)
+				ctx->skew_q[ctx->skew_n++] = i;
+		memcpy(ctx->skew_dst, dst, 4);
+		ctx->mode = MODE_SKEW;
+		printf("sl-gen: %u of %u learned new-flow tuples went to %s\n", ctx->skew_n,
+		       ctx->nb_learn, arg);
+	} else {
+		goto bad;
+	}
+	printf("sl-gen: mode %s\n", line);
+	fflush(stdout);
+	return;
+bad:
+	fprintf(stderr,
+		"sl-gen: %s: cannot use \"%s\" (steady | malformed SHARE | nonsyn SHARE | "
+		"skew ADDRESS; skew needs --expect-encap and TCP over IPv4)\n",
+		ctx->o.mode_file, line);
+}
+
+/* --syn-first: a SYN for every established flow (the same tuples as the
+ * templates), so that the balancer sees them opened as real clients would
+ * and counts no non-SYN flow-table misses for them. */
+static void send_syns(struct gen_ctx *ctx, const struct rte_ether_addr *src_mac)
+{
+	uint64_t seed = ctx->o.seed;
+	uint32_t i = 0;
+
+	while (i < ctx->o.flows && !quit_signal) {
+		struct rte_mbuf *b[GEN_BURST];
+		unsigned n = RTE_MIN((unsigned)GEN_BURST, ctx->o.flows - i), sent = 0;
+
+		if (rte_pktmbuf_alloc_bulk(ctx->tx_pool, b, n) != 0)
+			break;
+		for (unsigned k = 0; k < n; k++, i++) {
+			uint64_t r = xorshift64(&seed);
+
+			build_frame(ctx, src_mac, rte_pktmbuf_mtod(b[k], uint8_t *),
+				    est_src_low(i, ctx->o.seed), false,
+				    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN),
+				    (uint32_t)(r >> 32) - 1, RTE_TCP_SYN_FLAG);
+			b[k]->data_len = ctx->frame_len;
+			b[k]->pkt_len = ctx->frame_len;
+		}
+		for (unsigned tries = 0; sent < n && tries < 100000 && !quit_signal; tries++) {
+			sent += rte_eth_tx_burst(ctx->o.port, 0, b + sent, (uint16_t)(n - sent));
+			rx_poll(ctx, false);
+		}
+		if (sent < n)
+			rte_pktmbuf_free_bulk(b + sent, n - sent);
+	}
 }
 
 static int port_init(struct gen_ctx *ctx)
@@ -772,18 +1094,21 @@ static int port_init(struct gen_ctx *ctx)
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	rc = rte_eth_dev_configure(port, ctx->o.queues, ctx->o.queues, &conf);
 	if (rc != 0)
 		return rc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_rx_queue_setup(port, 0, nrx, rte_eth_dev_socket_id(port), NULL, ctx->rx_pool);
-	if (rc != 0)
-		return rc;
-	rc = rte_eth_tx_queue_setup(port, 0, ntx, rte_eth_dev_socket_id(port), NULL);
-	if (rc != 0)
-		return rc;
+	for (uint16_t q = 0; q < ctx->o.queues; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nrx, rte_eth_dev_socket_id(port), NULL,
+					    ctx->rx_pool);
+		if (rc != 0)
+			return rc;
+		rc = rte_eth_tx_queue_setup(port, q, ntx, rte_eth_dev_socket_id(port), NULL);
+		if (rc != 0)
+			return rc;
+	}
 	rc = rte_eth_dev_start(port);
 	if (rc != 0)
 		return rc;
@@ -808,9 +1133,7 @@ static int port_init(struct gen_ctx *ctx)
 static uint64_t run(struct gen_ctx *ctx)
 {
 	const uint64_t hz = rte_get_tsc_hz();
-	struct rte_mbuf *pend[GEN_BURST];
-	unsigned npend = 0;
-	uint64_t start = rte_rdtsc();
+	uint64_t start = ctx->t_start ? ctx->t_start : rte_rdtsc();
 	uint64_t t_meas = start + (uint64_t)(ctx->o.warmup * hz);
 	uint64_t t_end = t_meas + (uint64_t)(ctx->o.duration * hz);
 	uint64_t t_rate0 = start, sent_rate = 0; /* for --rate */
@@ -818,12 +1141,23 @@ static uint64_t run(struct gen_ctx *ctx)
 	bool measuring = ctx->o.warmup <= 0.0;
 	struct gen_counts zero = {0};
 
-	for (;;) {
+	/* Every lcore starts at the same TSC, so their windows coincide. */
+	while (rte_rdtsc() < start && !quit_signal)
+		rte_pause();
+	for (uint64_t turn = 0;; turn++) {
 		unsigned room, sent;
+		/* One queue per turn, in order: each gets the same share. */
+		uint16_t q = (uint16_t)(ctx->qfirst + (turn % ctx->nmyq) * ctx->qstep);
+		struct rte_mbuf **pend = ctx->pend[q];
+		unsigned npend = ctx->npend[q];
 
 		now = rte_rdtsc();
 		if (unlikely(now >= t_end || quit_signal))
 			break;
+		if (unlikely(ctx->o.mode_file != NULL && now >= ctx->next_mode_poll)) {
+			poll_mode(ctx);
+			ctx->next_mode_poll = now + hz / (1000 / GEN_MODE_POLL_MS);
+		}
 		if (unlikely(!measuring && now >= t_meas)) {
 			/* Start the window from clean counters; what is in
 			 * flight now roughly balances what is in flight at the
@@ -840,12 +1174,13 @@ static uint64_t run(struct gen_ctx *ctx)
 			room = due > sent_rate ? (unsigned)RTE_MIN(due - sent_rate, (uint64_t)room)
 					       : 0;
 		}
+		ctx->q = q;
 		if (room != 0)
 			npend += fill_burst(ctx, pend + npend, room);
 		if (npend != 0) {
 			/* Unsent packets stay pending for the next round: under
 			 * backpressure we neither drop nor rebuild them. */
-			sent = rte_eth_tx_burst(ctx->o.port, 0, pend, npend);
+			sent = rte_eth_tx_burst(ctx->o.port, q, pend, npend);
 			ctx->c.tx_bursts++;
 			ctx->c.tx += sent;
 			sent_rate += sent;
@@ -855,6 +1190,7 @@ static uint64_t run(struct gen_ctx *ctx)
 			}
 			npend -= sent;
 		}
+		ctx->npend[q] = npend;
 		rx_poll(ctx, true);
 	}
 	t_stop = rte_rdtsc();
@@ -862,14 +1198,97 @@ static uint64_t run(struct gen_ctx *ctx)
 		t_meas = t_stop; /* stopped during warm-up: nothing measured */
 	/* tx_bytes from the count: every frame has the same size. */
 	ctx->c.tx_bytes = ctx->c.tx * ctx->frame_len;
-	if (npend != 0)
-		rte_pktmbuf_free_bulk(pend, npend);
+	for (uint16_t q = 0; q < ctx->o.queues; q++)
+		if (ctx->npend[q] != 0)
+			rte_pktmbuf_free_bulk(ctx->pend[q], ctx->npend[q]);
 	/* Drain what is still coming back so the peer is not left with a
 	 * full ring, without counting it (it belongs after the window). */
 	now = rte_rdtsc();
 	while (rte_rdtsc() - now < hz / 20)
 		rx_poll(ctx, false);
 	return t_stop - t_meas;
+}
+
+static int run_lcore(void *arg)
+{
+	struct gen_ctx *ctx = arg;
+
+	ctx->window = run(ctx);
+	return 0;
+}
+
+/* Runs the send/receive loop on every lcore (the main one included), each
+ * with its share of the queues, and sums their counters into base.  Returns
+ * the main lcore's window in TSC cycles (every window starts at the same
+ * TSC and lasts the same time).  Main lcore. */
+static uint64_t run_all(struct gen_ctx *base)
+{
+	unsigned nlc = RTE_MIN(rte_lcore_count(), (unsigned)base->o.queues), k = 1, lcore;
+	struct gen_ctx *others = NULL;
+	uint64_t window;
+
+	base->qfirst = 0;
+	base->qstep = (uint16_t)nlc;
+	base->nmyq = (uint16_t)((base->o.queues + nlc - 1) / nlc);
+	base->new_step = nlc;
+	base->new_ctr = 0;
+	if (nlc > 1) {
+		others = calloc(nlc - 1, sizeof(*others));
+		if (others == NULL) {
+			fprintf(stderr, "sl-gen: out of memory: running on the main lcore only\n");
+			nlc = 1;
+			base->qstep = 1;
+			base->nmyq = base->o.queues;
+			base->new_step = 1;
+		}
+	}
+	/* --rate is the total: each lcore sends its share. */
+	if (base->o.rate != 0 && nlc > 1)
+		base->o.rate = RTE_MAX(base->o.rate / nlc, (uint64_t)1);
+	base->t_start = rte_rdtsc() + rte_get_tsc_hz() / 100;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct gen_ctx *c;
+
+		if (k >= nlc)
+			break;
+		c = &others[k - 1];
+		memcpy(c, base, sizeof(*c));
+		c->qfirst = (uint16_t)k;
+		c->nmyq = (uint16_t)((base->o.queues - k + nlc - 1) / nlc);
+		c->new_ctr = k;
+		c->rng = base->rng ^ (UINT64_C(0x9E3779B97F4A7C15) * (k + 1));
+		if (rte_eal_remote_launch(run_lcore, c, lcore) != 0) {
+			fprintf(stderr, "sl-gen: cannot launch lcore %u\n", lcore);
+			quit_signal = SIGTERM;
+		}
+		k++;
+	}
+	window = run(base);
+	rte_eal_mp_wait_lcore();
+	for (k = 1; k < nlc; k++) {
+		const struct gen_ctx *c = &others[k - 1];
+
+		base->c.tx += c->c.tx;
+		base->c.tx_bytes += c->c.tx_bytes;
+		base->c.tx_new += c->c.tx_new;
+		base->c.rx += c->c.rx;
+		base->c.rx_bytes += c->c.rx_bytes;
+		base->c.tx_short += c->c.tx_short;
+		base->c.tx_bursts += c->c.tx_bursts;
+		base->c.encap_bad += c->c.encap_bad;
+		base->c.dst_other += c->c.dst_other;
+		for (unsigned i = 0; i < GEN_DST_SLOTS; i++)
+			if (c->dsts[i].used)
+				dst_add(base, c->dsts[i].family, c->dsts[i].addr, c->dsts[i].pkts);
+	}
+	free(others);
+	base->nlcores = (uint16_t)nlc;
+	/* From here on the main lcore alone polls every queue (linger). */
+	base->qfirst = 0;
+	base->qstep = 1;
+	base->nmyq = base->o.queues;
+	return window;
 }
 
 static void addr_str(const struct dst_slot *s, char *buf, size_t len)
@@ -898,6 +1317,10 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	printf("  tx %" PRIu64 " pkts (%.3f Mpps, %" PRIu64 " new flows), %" PRIu64
 	       " short tx bursts\n",
 	       c->tx, tx_pps / 1e6, c->tx_new, c->tx_short);
+	if (ctx->o.mode_file != NULL)
+		printf("  mode file: %" PRIu64 " malformed sent, %" PRIu64
+		       " learned tuples sent again, %u tuples learned\n",
+		       c->tx_bad, c->tx_skew, ctx->nb_learn);
 	printf("  rx %" PRIu64 " pkts (%.3f Mpps, %" PRIu64 " bytes), loss %.4f%%\n", c->rx,
 	       rx_pps / 1e6, c->rx_bytes, loss * 100);
 	printf("  backpressure %.3f (share of tx bursts refused in part; near 0: the generator, "
@@ -928,10 +1351,14 @@ static void print_results(const struct gen_ctx *ctx, double secs)
 	printf("{\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"tx\":%" PRIu64 ",\"rx\":%" PRIu64
 	       ",\"loss\":%.6f,\"duration_s\":%.3f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_new\":%" PRIu64 ",\"tx_short\":%" PRIu64
-	       ",\"backpressure\":%.4f,\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\"",
+	       ",\"backpressure\":%.4f,\"frame\":%u,\"flows\":%u,\"tx_mode\":\"%s\""
+	       ",\"queues\":%u,\"lcores\":%u",
 	       tx_pps, rx_pps, c->tx, c->rx, loss, secs, c->tx_bytes, c->rx_bytes, c->tx_new,
 	       c->tx_short, bp, ctx->frame_len, ctx->o.flows,
-	       ctx->o.tx_mode == TX_REF ? "ref" : "copy");
+	       ctx->o.tx_mode == TX_REF ? "ref" : "copy", ctx->o.queues, ctx->nlcores);
+	if (ctx->o.mode_file != NULL)
+		printf(",\"tx_bad\":%" PRIu64 ",\"tx_skew\":%" PRIu64 ",\"learned\":%u", c->tx_bad,
+		       c->tx_skew, ctx->nb_learn);
 	if (ctx->o.expect_encap) {
 		bool first = true;
 
@@ -979,9 +1406,25 @@ int main(int argc, char **argv)
 	ctx.o.link_timeout = 10;
 	ctx.o.tx_mode = TX_AUTO;
 	ctx.o.seed = 1;
+	ctx.o.queues = 1;
+	ctx.o.reuse_after = 5;
 	rte_ether_unformat_addr("02:00:00:00:00:01", &ctx.o.dst_mac);
 	if (parse_args(argc, argv, &ctx.o) != 0)
 		goto out_eal;
+	/* The mode's state (learned tuples, skew queue) belongs to one loop. */
+	if (ctx.o.mode_file != NULL && ctx.o.queues > 1) {
+		fprintf(stderr, "sl-gen: --mode-file needs --queues 1 (got %u)\n", ctx.o.queues);
+		goto out_eal;
+	}
+	if (ctx.o.mode_file != NULL && ctx.o.expect_encap && !ctx.o.ipv6 &&
+	    ctx.o.proto == IPPROTO_TCP) {
+		ctx.learn = calloc(GEN_LEARN_MAX, sizeof(*ctx.learn));
+		ctx.skew_q = calloc(GEN_LEARN_MAX, sizeof(*ctx.skew_q));
+		if (ctx.learn == NULL || ctx.skew_q == NULL) {
+			fprintf(stderr, "sl-gen: out of memory\n");
+			goto out_eal;
+		}
+	}
 	ctx.rng = ctx.o.seed * UINT64_C(0x9E3779B97F4A7C15) + 1; /* xorshift needs non-zero */
 
 	if (!ctx.o.port_set) {
@@ -1006,7 +1449,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	ctx.rx_pool = rte_pktmbuf_pool_create("sl_gen_rx", GEN_RX_POOL, 256, 0,
+	ctx.rx_pool = rte_pktmbuf_pool_create("sl_gen_rx", GEN_RX_POOL * ctx.o.queues, 256, 0,
 					      RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	ctx.tx_pool =
 	    rte_pktmbuf_pool_create("sl_gen_tx", GEN_NEW_POOL, 256, 0,
@@ -1030,10 +1473,12 @@ int main(int argc, char **argv)
 		goto out_port;
 	}
 
+	if (ctx.o.syn_first && ctx.o.proto == IPPROTO_TCP)
+		send_syns(&ctx, &src_mac);
 	/* Flushed now: scripts time their own sampling from this line. */
 	printf("sl-gen: link up on port %u, sending\n", ctx.o.port);
 	fflush(stdout);
-	secs = (double)run(&ctx) / rte_get_tsc_hz();
+	secs = (double)run_all(&ctx) / rte_get_tsc_hz();
 	print_results(&ctx, secs);
 	rc = 0;
 	if (ctx.o.linger > 0 && !quit_signal) {
@@ -1049,6 +1494,8 @@ out_port:
 	rte_eth_dev_stop(ctx.o.port);
 	rte_eth_dev_close(ctx.o.port);
 out_eal:
+	free(ctx.learn);
+	free(ctx.skew_q);
 	rte_eal_cleanup();
 	return rc;
 }

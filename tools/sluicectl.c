@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "sl_server.h"
+#include "sl_top.h"
 
 #ifndef SL_VERSION
 #define SL_VERSION "unknown"
@@ -61,6 +62,10 @@ struct ctx {
 	json_int_t next_id;
 	const char *file; /* config check/apply: the file named */
 	int rpc_status;	  /* why rpc() returned NULL: EXIT_CONNECT or EXIT_FAIL */
+	/* When set, errmsg() writes here instead of stderr (top owns the
+	 * screen and shows the message itself). */
+	char *quiet_err;
+	size_t quiet_len;
 };
 
 /* A command: how its positional arguments become protocol args, and how its
@@ -78,6 +83,10 @@ struct cli_cmd {
 };
 
 #define F_CHANGE 1u /* changes state: takes --dry-run and --guard */
+/* Runs in sluicectl itself (top): no request of its own; `build` runs it
+ * with the command's arguments, options included, and returns the exit
+ * status. */
+#define F_LOCAL 2u
 
 /* ------------------------------------------------------------------------ */
 /* Messages */
@@ -92,6 +101,12 @@ static void errmsg(const struct ctx *x, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (x && x->quiet_err) {
+		va_start(ap, fmt);
+		vsnprintf(x->quiet_err, x->quiet_len, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fprintf(stderr, "sluicectl: ");
 	if (x && x->cmd)
 		fprintf(stderr, "%s: ", x->cmd->words);
@@ -399,7 +414,8 @@ static int show_status(struct ctx *x, json_t *r)
 {
 	struct table t;
 	json_t *g = json_object_get(r, "guard"), *m = json_object_get(r, "memory"), *w;
-	char guard[128], mem[160];
+	json_t *xdp = json_object_get(r, "xdp"), *xc = json_object_get(xdp, "counters");
+	char guard[128], mem[160], xdps[512];
 	size_t i;
 
 	(void)x;
@@ -422,6 +438,18 @@ static int show_status(struct ctx *x, json_t *r)
 	tbl_row(&t, "state file", jstr(r, "state_file"));
 	tbl_row(&t, "guard", guard);
 	tbl_row(&t, "memory", json_is_object(m) ? mem : NULL);
+	/* AF_XDP ports only: the XDP front's VIP map and counters. */
+	if (json_is_object(xdp)) {
+		snprintf(xdps, sizeof(xdps),
+			 "VIP map %s, %.0f address(es), %.0f sync(s), %.0f failed%s%s; redirect "
+			 "%.0f, vip_no_socket %.0f",
+			 jstr(xdp, "vip_map") ? jstr(xdp, "vip_map") : "not open",
+			 jnum(xdp, "entries"), jnum(xdp, "syncs"), jnum(xdp, "sync_failures"),
+			 jstr(xdp, "last_error") ? ": " : "",
+			 jstr(xdp, "last_error") ? jstr(xdp, "last_error") : "",
+			 jnum(xc, "redirect"), jnum(xc, "vip_no_socket"));
+		tbl_row(&t, "xdp", xdps);
+	}
 	tbl_print(&t);
 	printf("\n");
 	tbl_init(&t, "", "rrrrrr", "WORKER", "LCORE", "GENERATION", "RX", "TX", "DROPS");
@@ -540,19 +568,22 @@ static int show_health(struct ctx *x, json_t *r)
 static int show_stats(struct ctx *x, json_t *r)
 {
 	struct table t;
-	json_t *v, *b, *drops = json_object_get(r, "drops");
+	json_t *v, *b, *drops = json_object_get(r, "drops"), *ft = json_object_get(r, "flow_table");
 	size_t i, k;
 	const char *key;
 
 	(void)x;
-	printf("rates over the last %.2f s\n\n", jnum(r, "interval_s"));
-	tbl_init(&t, "", "lrrrrrr", "VIP / BACKEND", "PACKETS", "BYTES", "NEW FLOWS", "PPS", "BPS",
-		 "NEW FLOWS/S");
+	printf("rates over the last %.2f s", jnum(r, "interval_s"));
+	if (json_is_integer(json_object_get(r, "generation")))
+		printf(" (generation %s)", fmt_int(r, "generation"));
+	printf("\n\n");
+	tbl_init(&t, "", "lrrrrrrrll", "VIP / BACKEND", "PACKETS", "BYTES", "NEW FLOWS", "PPS",
+		 "BPS", "NEW FLOWS/S", "FLOWS", "STATE", "HEALTH");
 	json_array_foreach(json_object_get(r, "vips"), i, v)
 	{
 		tbl_row(&t, jstr(v, "vip"), fmt_int(v, "packets"), fmt_int(v, "bytes"),
 			fmt_int(v, "new_flows"), fmt_si(v, "pps", "pps"), fmt_si(v, "bps", "bps"),
-			fmt_per_s(v, "new_flows_per_s"));
+			fmt_per_s(v, "new_flows_per_s"), fmt_int(v, "flows"), "", "");
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
 			char *name = fbuf();
@@ -560,7 +591,8 @@ static int show_stats(struct ctx *x, json_t *r)
 			snprintf(name, 64, "  %s", jstr(b, "address") ? jstr(b, "address") : "-");
 			tbl_row(&t, name, fmt_int(b, "packets"), fmt_int(b, "bytes"),
 				fmt_int(b, "new_flows"), fmt_si(b, "pps", "pps"),
-				fmt_si(b, "bps", "bps"), fmt_per_s(b, "new_flows_per_s"));
+				fmt_si(b, "bps", "bps"), fmt_per_s(b, "new_flows_per_s"),
+				fmt_int(b, "flows"), jstr(b, "state"), jstr(b, "health"));
 		}
 	}
 	tbl_print(&t);
@@ -575,6 +607,110 @@ static int show_stats(struct ctx *x, json_t *r)
 	}
 	tbl_row(&t, "rate", fmt_per_s(r, "drops_per_s"));
 	tbl_print(&t);
+	if (json_is_object(ft)) {
+		printf("\nflow tables: %s of %s entries (%s), %s evictions of live entries, %s TCP "
+		       "non-SYN misses\n",
+		       fmt_int(ft, "entries"), fmt_int(ft, "capacity"),
+		       fmt_pct(ft, "occupancy_pct"), fmt_int(ft, "evictions"),
+		       fmt_int(r, "tcp_nonsyn_miss"));
+	}
+	if (json_array_size(json_object_get(r, "workers")) > 0) {
+		printf("\n");
+		tbl_init(&t, "", "rrrrrrrrr", "WORKER", "LCORE", "LOAD", "RX", "RX/S", "FLOWS",
+			 "EVICTIONS", "NON-SYN MISSES", "DROPS");
+		json_array_foreach(json_object_get(r, "workers"), i, v) tbl_row(
+		    &t, fmt_int(v, "id"), fmt_int(v, "lcore"), fmt_pct(v, "load_pct"),
+		    fmt_int(v, "rx"), fmt_si(v, "rx_per_s", "pps"), fmt_int(v, "flow_entries"),
+		    fmt_int(v, "evictions"), fmt_int(v, "tcp_nonsyn_miss"), fmt_int(v, "drops"));
+		tbl_print(&t);
+	}
+	if (json_array_size(json_object_get(r, "ports")) > 0) {
+		printf("\n");
+		tbl_init(&t, "", "lrrrrrrr", "PORT", "RX", "RX/S", "RX MISSED", "MISSED/S",
+			 "RX ERRORS", "TX ERRORS", "RX NOMBUF");
+		json_array_foreach(json_object_get(r, "ports"), i, v) tbl_row(
+		    &t, jstr(v, "name"), fmt_int(v, "ipackets"), fmt_si(v, "ipackets_per_s", "pps"),
+		    fmt_int(v, "imissed"), fmt_per_s(v, "imissed_per_s"), fmt_int(v, "ierrors"),
+		    fmt_int(v, "oerrors"), fmt_int(v, "rx_nombuf"));
+		tbl_print(&t);
+	}
+	return EXIT_OK;
+}
+
+/* "key=value key=value" of an alert's subject object. */
+static void subject_text(json_t *subj, char *buf, size_t len)
+{
+	const char *key;
+	json_t *v;
+	size_t l = 0;
+
+	buf[0] = '\0';
+	json_object_foreach(subj, key, v)
+	{
+		if (l >= len)
+			break;
+		if (json_is_string(v))
+			l += (size_t)snprintf(buf + l, len - l, "%s%s=%s", l ? " " : "", key,
+					      json_string_value(v));
+		else if (json_is_integer(v))
+			l += (size_t)snprintf(buf + l, len - l, "%s%s=%lld", l ? " " : "", key,
+					      (long long)json_integer_value(v));
+	}
+}
+
+/* "60.5 %", "0 backends": a value and its unit, "-" when there is none. */
+static void value_unit(json_t *a, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(a, key);
+	const char *unit = jstr(a, "unit") ? jstr(a, "unit") : "";
+
+	if (!json_is_number(v))
+		snprintf(buf, len, "-");
+	else if (json_number_value(v) == (double)(long long)json_number_value(v))
+		snprintf(buf, len, "%lld %s", (long long)json_number_value(v), unit);
+	else
+		snprintf(buf, len, "%.2f %s", json_number_value(v), unit);
+}
+
+static int show_alerts(struct ctx *x, json_t *r)
+{
+	json_t *list = json_object_get(r, "alerts"), *c = json_object_get(r, "counts");
+	json_t *h = json_object_get(r, "hook"), *a;
+	struct table t;
+	size_t i;
+
+	(void)x;
+	if (!json_is_true(json_object_get(r, "enabled")))
+		printf("anomaly detection is off (alerts.enabled: false)\n");
+	printf("%zu active alert%s (raised %s, resolved %s since start)\n", json_array_size(list),
+	       json_array_size(list) == 1 ? "" : "s", fmt_int(c, "raised"), fmt_int(c, "resolved"));
+	if (jstr(h, "command") != NULL && jstr(h, "command")[0] != '\0')
+		printf("hook: %s (running %s, runs %s, dropped %s, failed %s, timeouts %s)\n",
+		       jstr(h, "command"), fmt_int(h, "running"), fmt_int(h, "runs"),
+		       fmt_int(h, "dropped"), fmt_int(h, "failed"), fmt_int(h, "timeouts"));
+	else
+		printf("hook: none\n");
+	if (json_array_size(list) == 0)
+		return EXIT_OK;
+	printf("\n");
+	tbl_init(&t, "", "rlllrrl", "ID", "ALERT", "SEVERITY", "SUBJECT", "OBSERVED", "EXPECTED",
+		 "SINCE");
+	json_array_foreach(list, i, a)
+	{
+		char subj[256], obs[64], exp[64];
+
+		subject_text(json_object_get(a, "subject"), subj, sizeof(subj));
+		value_unit(a, "observed", obs, sizeof(obs));
+		value_unit(a, "expected", exp, sizeof(exp));
+		tbl_row(&t, fmt_int(a, "id"), jstr(a, "alert"), jstr(a, "severity"), subj, obs, exp,
+			jstr(a, "since"));
+	}
+	tbl_print(&t);
+	printf("\n");
+	json_array_foreach(list, i, a)
+	{
+		printf("%s: %s\n", fmt_int(a, "id"), jstr(a, "message") ? jstr(a, "message") : "");
+	}
 	return EXIT_OK;
 }
 
@@ -1092,6 +1228,60 @@ fail:
 	return EXIT_FAIL;
 }
 
+static json_t *rpc(struct ctx *x, const char *command, json_t *args, json_t *options);
+static int dial(struct ctx *x);
+
+/* sl_top_call_fn over rpc(): one connection for every request, dialled again
+ * on the next request after a failure (the daemon restarted). */
+static json_t *top_call(void *arg, const char *command, int *status, char *msg, size_t len)
+{
+	struct ctx *x = arg;
+	json_t *args = json_object(), *resp, *result = NULL;
+	const char *e;
+
+	x->quiet_err = msg;
+	x->quiet_len = len;
+	msg[0] = '\0';
+	*status = -1;
+	if (x->fd < 0 && dial(x) != EXIT_OK) {
+		if (x->fd >= 0)
+			close(x->fd); /* the socket that did not connect */
+		x->fd = -1;
+		goto out;
+	}
+	resp = rpc(x, command, args, NULL);
+	if (resp == NULL) {
+		close(x->fd);
+		x->fd = -1;
+		goto out;
+	}
+	*status = (int)json_integer_value(json_object_get(resp, "status"));
+	if (*status == 0) {
+		result = json_incref(json_object_get(resp, "result"));
+	} else {
+		e = jstr(resp, "error");
+		snprintf(msg, len, "%s: %s", command, e ? e : "failed (no message)");
+		if (*status < 0)
+			*status = EIO; /* not an errno: still the daemon's refusal */
+	}
+	json_decref(resp);
+out:
+	json_decref(args);
+	x->quiet_err = NULL;
+	return result;
+}
+
+/* top [VIP] [-d SECONDS] [-n COUNT] [--once]: runs top (F_LOCAL). */
+static int b_top(struct ctx *x, int argc, char **argv, json_t *args)
+{
+	(void)args;
+	/* A screen refreshed every second should not hang for the default
+	 * 30 s on a stuck daemon; --timeout still sets it. */
+	if (x->timeout_ms == DEFAULT_TIMEOUT_MS)
+		x->timeout_ms = 5000;
+	return sl_top_main(top_call, x, x->socket, argc, argv);
+}
+
 #define VIP_HELP                                                                             \
 	"  VIP      ADDRESS:PORT/PROTOCOL, e.g. 10.99.100.1:80/tcp, [fd00:99::1]:443/tcp,\n" \
 	"           10.99.100.1:any/udp\n"
@@ -1153,10 +1343,27 @@ static const struct cli_cmd cmds[] = {
      F_CHANGE, 2, 2, b_vip_addr, show_change},
     {"health", "health", "", "health-check targets: state, checks, latency, last result", NULL, 0,
      0, 0, b_none, show_health},
-    {"stats", "stats", "", "packets, bytes, new flows and their rates per VIP and backend; drops",
-     NULL, 0, 0, 0, b_none, show_stats},
+    {"stats", "stats", "",
+     "packets, bytes, flows and rates per VIP and backend; drops; worker load; ports", NULL, 0, 0,
+     0, b_none, show_stats},
     {"flows count", "flows.count", "", "flows in the flow tables per VIP and backend", NULL, 0, 0,
      0, b_none, show_flows},
+    {"alerts", "alerts", "", "active alerts (anomaly detection) and the alert hook's counters",
+     "Each alert is also one JSON line in sluiced's log when it is raised, repeated\n"
+     "and resolved; see docs/OPERATIONS.md, \"Alerts\".\n",
+     0, 0, 0, b_none, show_alerts},
+    {"top", "top", "[VIP] [-d SECONDS] [-n COUNT | --once]",
+     "live view: rates per VIP and backend, drops, health, worker load, alerts",
+     VIP_HELP "           show only this VIP's backends\n"
+	      "  -d SECONDS   refresh interval, 0.1 to 3600 (default 1)\n"
+	      "  -n COUNT     print COUNT frames without escape sequences, then exit\n"
+	      "  --once       the same as -n 1\n"
+	      "\nOn a terminal: q or Ctrl-C quits; j/k or the arrows scroll a line, space/b\n"
+	      "or PgDn/PgUp a page, g/G or Home/End go to the top/end; r refreshes now.\n"
+	      "When stdout is not a terminal, one frame is printed (more with -n).  Rates\n"
+	      "are over the interval between two samples; docs/CLI.md describes the\n"
+	      "columns.\n",
+     F_LOCAL, 0, -1, b_top, NULL},
     {"table", "table", "[VIP]", "Maglev table: slots and share per backend, fingerprint per VIP",
      VIP_HELP "\nInstances with the same configuration and health view show the same\n"
 	      "fingerprint for a VIP.\n",
@@ -1233,7 +1440,8 @@ static void print_cmd_help(const struct cli_cmd *c)
 	       c->help + 1);
 	if (c->more)
 		printf("\n%s", c->more);
-	printf("\n  --json   print the result as JSON\n");
+	if (!(c->flags & F_LOCAL))
+		printf("\n  --json   print the result as JSON\n");
 }
 
 /* The verbs of a noun ("backend"), or false when no command starts with it. */
@@ -1669,7 +1877,8 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--list-commands")) {
 			for (size_t k = 0; k < NB_CMDS; k++)
-				printf("%s\t%s\n", cmds[k].proto, cmds[k].words);
+				if (!(cmds[k].flags & F_LOCAL))
+					printf("%s\t%s\n", cmds[k].proto, cmds[k].words);
 			return EXIT_OK;
 		}
 		errmsg(NULL, "unknown option %s (sluicectl --help lists them)", argv[i]);
@@ -1722,6 +1931,15 @@ int main(int argc, char **argv)
 			help = true;
 			continue;
 		}
+		if (x.cmd->flags & F_LOCAL) {
+			/* its own options: the command parses them */
+			if (npos == MAX_POSITIONAL) {
+				errmsg(&x, "too many arguments");
+				return EXIT_USAGE;
+			}
+			pos[npos++] = argv[i];
+			continue;
+		}
 		if ((x.cmd->flags & F_CHANGE) && !strcmp(argv[i], "--dry-run")) {
 			x.dry_run = true;
 			continue;
@@ -1753,6 +1971,20 @@ int main(int argc, char **argv)
 	if (x.dry_run && x.guard) {
 		errmsg(&x, "--dry-run and --guard exclude each other");
 		return EXIT_USAGE;
+	}
+	if (x.cmd->flags & F_LOCAL) {
+		if (x.json) {
+			errmsg(&x, "--json is not supported (the commands it shows have it)");
+			return EXIT_USAGE;
+		}
+		rc = x.cmd->build(&x, npos, pos, NULL);
+		if (x.fd >= 0)
+			close(x.fd);
+		if (fflush(stdout) != 0 && rc == EXIT_OK) {
+			fprintf(stderr, "sluicectl: writing the output: %s\n", strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		return rc;
 	}
 
 	args = json_object();

@@ -1013,6 +1013,234 @@ static void preview_does_not_change_decision(void **state)
 	assert_string_equal(serving(), "backup");
 }
 
+/* Alerts from the real counters and health (the glue in sl_api.c): the
+ * alerts settings applied with a reload; a burst of non-SYN flow-table
+ * misses, a drop spike, a VIP with nothing usable, each raised once and
+ * listed by sl_api_alerts, and resolved after the hysteresis. */
+static bool alert_active(const char *name)
+{
+	struct sl_api_out out = {0};
+	json_t *r = call_ok(sl_api_alerts(g_api, &out), &out), *a;
+	bool found = false;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "alerts"), i, a)
+	{
+		found |= !strcmp(json_string_value(json_object_get(a, "alert")), name);
+	}
+	json_decref(r);
+	return found;
+}
+
+static void alerts_from_real_counters(void **state)
+{
+	struct sl_api_opts o = {.origin = "test"};
+	struct sl_api_out out = {0};
+	struct sl_test_port *p = sl_test_lb_port(&g_lb, "data0");
+	const char *alerts = "alerts:\n"
+			     "  warmup: 0s\n"
+			     "  repeat: off\n"
+			     "  resolve_after: 2s\n"
+			     "  nonsyn_burst: {min_increase: 50}\n"
+			     "  drop_spike: {min_increase: 50}\n";
+	char text[4096];
+	const char *vips = strstr(base_yaml, "vips:\n");
+	json_t *r, *a;
+
+	(void)state;
+	assert_non_null(vips);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(vips - base_yaml), base_yaml, alerts, vips);
+	worker_offline();
+	change(sl_api_config_apply(g_api, &o, "alerts.yaml", text, &out), &out);
+	worker_online();
+	assert_int_equal(sl_api_config(g_api)->alerts.resolve_after_ms, 2000);
+	advance(3000);
+	assert_false(alert_active("nonsyn_burst"));
+
+	/* 400 flows whose first packet is an ACK: 400 non-SYN misses in a
+	 * second. */
+	for (unsigned i = 0; i < NB_FLOWS; i++)
+		assert_in_range(send_flow(i), 1, NB_BACKENDS);
+	advance(1000);
+	assert_true(alert_active("nonsyn_burst"));
+	/* 200 packets for an address that is no VIP: no_vip drops. */
+	for (unsigned i = 0; i < 200; i++) {
+		struct sl_test_pkt pkt = {.src = "203.0.113.7",
+					  .dst = "198.51.100.99",
+					  .proto = IPPROTO_UDP,
+					  .sport = (uint16_t)(2000 + i),
+					  .dport = 53};
+		struct rte_mbuf *m[4];
+
+		assert_int_equal(sl_test_lb_send(&g_lb, p, &pkt), 1);
+		rte_pktmbuf_free_bulk(m, sl_test_port_collect(p, m, 4));
+	}
+	advance(1000);
+	assert_true(alert_active("drop_spike"));
+	/* Every backend down is panic (open: new flows go to all of them);
+	 * every backend disabled is a VIP with nothing usable. */
+	for (unsigned b = 1; b <= NB_BACKENDS; b++)
+		g_alive[b] = false;
+	advance(5000);
+	assert_string_equal(backend_state("10.1.0.1"), "down");
+	assert_false(alert_active("vip_empty"));
+	worker_offline();
+	for (unsigned b = 1; b <= NB_BACKENDS; b++) {
+		char addr[16];
+
+		snprintf(addr, sizeof(addr), "10.1.0.%u", b);
+		change(sl_api_backend_state(g_api, &o, VIP, addr, SL_ADMIN_DISABLED, &out), &out);
+	}
+	worker_online();
+	advance(1000);
+	r = call_ok(sl_api_alerts(g_api, &out), &out);
+	assert_true(json_is_true(json_object_get(r, "enabled")));
+	assert_int_equal(json_array_size(json_object_get(r, "alerts")), 1);
+	a = json_array_get(json_object_get(r, "alerts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "alert")), "vip_empty");
+	assert_string_equal(json_string_value(json_object_get(a, "state")), "active");
+	assert_string_equal(json_string_value(json_object_get(a, "severity")), "critical");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(a, "subject"), "vip")), VIP);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "raised")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "resolved")), 2);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "hook"), "command")), "");
+	json_decref(r);
+	/* Who may change the hook: not an admin_group member (uid 1234),
+	 * root may. */
+	{
+		char *hook = NULL;
+		struct sl_api_opts admin = {.uid = 1234, .origin = "cli"};
+
+		assert_true(asprintf(&hook, "%.*s%s  hook: {command: /bin/true}\n%s",
+				     (int)(vips - base_yaml), base_yaml, alerts, vips) > 0);
+		worker_offline();
+		assert_int_equal(sl_api_config_apply(g_api, &admin, "hook.yaml", hook, &out),
+				 -EPERM);
+		assert_non_null(strstr(out.msg, "alerts.hook.command: only root"));
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "");
+		change(sl_api_config_apply(g_api, &o, "hook.yaml", hook, &out), &out);
+		worker_online();
+		assert_string_equal(sl_api_config(g_api)->alerts.hook.command, "/bin/true");
+		free(hook);
+	}
+	/* Back: resolved after resolve_after. */
+	worker_offline();
+	change(sl_api_backend_state(g_api, &o, VIP, "10.1.0.3", SL_ADMIN_ENABLED, &out), &out);
+	worker_online();
+	g_alive[3] = true;
+	advance(5000);
+	assert_false(alert_active("vip_empty"));
+	r = call_ok(sl_api_alerts(g_api, &out), &out);
+	assert_int_equal(json_array_size(json_object_get(r, "alerts")), 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(r, "counts"), "resolved")), 3);
+	json_decref(r);
+}
+
+/* ---- hooks (sluiced's XDP VIP map) --------------------------------------- */
+
+struct hook_log {
+	unsigned calls;	       /* on_running */
+	uint32_t nb_vips;      /* of the configuration it last saw */
+	uint64_t generation;   /* the API's generation when it was called */
+	unsigned status_calls; /* status_add */
+};
+static struct hook_log g_hook;
+
+static void hook_running(void *arg, const struct sl_config *cfg)
+{
+	struct hook_log *h = arg;
+
+	h->calls++;
+	h->nb_vips = cfg->nb_vips;
+	/* Called after the publish: the new generation already runs. */
+	h->generation = g_api != NULL ? sl_api_generation(g_api) : 0;
+}
+
+static void hook_status(void *arg, json_t *status)
+{
+	struct hook_log *h = arg;
+
+	json_object_set_new(status, "hooked", json_integer(++h->status_calls));
+}
+
+/* on_running sees every configuration that becomes the running one (the
+ * first, a change, a rollback), after it is published, and nothing else (dry
+ * runs, refused changes, changes to nothing); status_add's fields appear in
+ * status. */
+static void running_hook_sees_each_running_config(void **state)
+{
+	struct sl_api_conf conf = {
+	    .ctrl = &g_lb.ctrl,
+	    .workers = &g_lb.w,
+	    .nb_workers = 1,
+	    .clock_ms = test_clock,
+	    .wall_clock = test_wall,
+	    .hc_ops = fake_ops_table,
+	    .on_running = hook_running,
+	    .status_add = hook_status,
+	    .hook_arg = &g_hook,
+	};
+	struct sl_api_opts o = {.origin = "test"}, dry = {.origin = "test", .dry_run = true};
+	struct sl_api_out out = {0};
+	char err[256], *two_vips;
+	uint64_t g1;
+	json_t *r;
+
+	(void)state;
+	memset(&g_hook, 0, sizeof(g_hook));
+	worker_offline();
+	sl_api_free(g_api);
+	g_api = NULL; /* hook_running must not read it while the new one is made */
+	g_api = sl_api_create(&conf, sl_test_config(base_yaml), err, sizeof(err));
+	worker_online();
+	if (g_api == NULL)
+		fail_msg("sl_api_create: %s", err);
+	assert_int_equal(g_hook.calls, 1);
+	assert_int_equal(g_hook.nb_vips, 1);
+	g1 = sl_api_generation(g_api);
+
+	assert_int_not_equal(asprintf(&two_vips,
+				      "%s"
+				      "  - address: 198.51.100.11\n"
+				      "    port: 53\n"
+				      "    protocol: udp\n"
+				      "    encap: ipip\n"
+				      "    health: { type: none }\n"
+				      "    backends:\n"
+				      "      - address: 10.1.0.1\n",
+				      base_yaml),
+			     -1);
+	worker_offline();
+	change(sl_api_config_apply(g_api, &dry, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 1);
+	change(sl_api_config_apply(g_api, &o, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 2);
+	assert_int_equal(g_hook.nb_vips, 2);
+	assert_int_equal(g_hook.generation, sl_api_generation(g_api));
+	assert_true(g_hook.generation > g1);
+	/* The same again changes nothing. */
+	change(sl_api_config_apply(g_api, &o, "two.yaml", two_vips, &out), &out);
+	assert_int_equal(g_hook.calls, 2);
+	/* Refused. */
+	assert_int_equal(sl_api_backend_weight(g_api, &o, VIP, "10.1.0.99", 5, &out), -ENOENT);
+	assert_int_equal(g_hook.calls, 2);
+	change(sl_api_config_rollback(g_api, &o, g1, &out), &out);
+	assert_int_equal(g_hook.calls, 3);
+	assert_int_equal(g_hook.nb_vips, 1);
+	worker_online();
+	free(two_vips);
+
+	r = call_ok(sl_api_status(g_api, &out), &out);
+	assert_int_equal(json_integer_value(json_object_get(r, "hooked")), 1);
+	assert_non_null(json_object_get(r, "generation"));
+	json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
@@ -1033,6 +1261,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(config_show_generation_is_in_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(superseded_guard_is_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(preview_does_not_change_decision, setup, teardown),
+	    cmocka_unit_test_setup_teardown(alerts_from_real_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(running_hook_sees_each_running_config, setup, teardown),
 	};
 	int rc;
 

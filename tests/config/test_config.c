@@ -392,7 +392,7 @@ static const struct err_case cases[] = {
     /* Unknown keys, one per level. */
     {"unknown key: top level", BASE "prots: []\n",
      "t.yaml:6:1: error: unknown top-level key \"prots\" (expected one of: ports, tunnel, "
-     "next_hop, flow_table, maglev, icmp, control, guard, vips)\n"},
+     "next_hop, flow_table, maglev, icmp, control, metrics, guard, alerts, vips)\n"},
     {"unknown key: ports[]",
      "ports:\n  - name: p0\n    speed: 10\nnext_hop: {port: p0, mac: 02:00:00:00:00:01}\n",
      "t.yaml:3:5: error: ports[0]: unknown key \"speed\" (expected one of: name, role)\n"},

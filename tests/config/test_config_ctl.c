@@ -132,6 +132,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->read_group, "");
 	assert_string_equal(c->state_file, "");
 	assert_int_equal(c->history, 64);
+	assert_string_equal(c->metrics_listen, "127.0.0.1:9465");
 	assert_int_equal(c->guard_backends_down, 0);
 	assert_int_equal(c->guard_drops_per_s, 100);
 
@@ -239,6 +240,43 @@ static void test_dependent_defaults(void **state)
 	assert_true(c->guard_drops_per_s == UINT64_MAX);
 	assert_int_equal(c->guard_backends_down, 131072);
 	sl_config_free(c);
+
+	/* metrics.listen: IPv4, IPv6 (quoted: a plain [ starts a list), off. */
+	c = good(BASE "metrics:\n  listen: 0.0.0.0:65535\n");
+	assert_string_equal(c->metrics_listen, "0.0.0.0:65535");
+	sl_config_free(c);
+	c = good(BASE "metrics:\n  listen: \"[fd00:99::1]:9465\"\n");
+	assert_string_equal(c->metrics_listen, "[fd00:99::1]:9465");
+	sl_config_free(c);
+	c = good(BASE "metrics: {listen: off}\n");
+	assert_string_equal(c->metrics_listen, "off");
+	sl_config_free(c);
+}
+
+/* The listen parser the Prometheus endpoint shares with the configuration. */
+static void test_parse_listen(void **state)
+{
+	uint8_t fam, a[16], v6[16] = {0xfd, 0x00, 0, 0x99};
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(sl_config_parse_listen("10.99.0.1:80", &fam, a, &port), 0);
+	assert_int_equal(fam, SL_AF_INET);
+	assert_int_equal(port, 80);
+	assert_memory_equal(a, "\x0a\x63\x00\x01\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_int_equal(sl_config_parse_listen("[fd00:99::]:0", &fam, a, &port), 0);
+	assert_int_equal(fam, SL_AF_INET6);
+	assert_int_equal(port, 0);
+	assert_memory_equal(a, v6, 16);
+	assert_int_equal(sl_config_parse_listen("off", &fam, a, &port), 0);
+	assert_int_equal(fam, 0);
+	for (const char *const *b =
+		 (const char *const[]){"", "127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:65536",
+				       "127.0.0.1:-1", "127.0.0.1:+1", "127.0.0.1:8x", "fd00::1:80",
+				       "[fd00::1]", "[fd00::1:80", "[10.0.0.1]:80", "[]:80",
+				       "localhost:80", "OFF", NULL};
+	     *b != NULL; b++)
+		assert_int_equal(sl_config_parse_listen(*b, &fam, a, &port), -EINVAL);
 }
 
 /* ---- every key set ------------------------------------------------------------- */
@@ -575,6 +613,31 @@ static const struct err_case cases[] = {
     {"history 10001", BASE "control:\n  history: 10001\n",
      "t.yaml:7:12: error: control.history: 10001 is out of range (expected 1..10000)\n"},
 
+    /* metrics: */
+    {"metrics unknown key", BASE "metrics:\n  port: 9465\n",
+     "t.yaml:7:3: error: metrics: unknown key \"port\" (expected one of: listen)\n"},
+    {"metrics.listen without a port", BASE "metrics:\n  listen: 127.0.0.1\n",
+     "t.yaml:7:11: error: metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+     "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+     "\"127.0.0.1\"\n"},
+    {"metrics.listen host name", BASE "metrics:\n  listen: localhost:9465\n",
+     "t.yaml:7:11: error: metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+     "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+     "\"localhost:9465\"\n"},
+    {"metrics.listen IPv6 without brackets", BASE "metrics:\n  listen: \"::1:9465\"\n",
+     "t.yaml:7:11: error: metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+     "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+     "\"::1:9465\"\n"},
+    {"metrics.listen port 0", BASE "metrics:\n  listen: 127.0.0.1:0\n",
+     "t.yaml:7:11: error: metrics.listen: port must be 1..65535, got 0 in \"127.0.0.1:0\"\n"},
+    {"metrics.listen port too large", BASE "metrics:\n  listen: \"[::1]:65536\"\n",
+     "t.yaml:7:11: error: metrics.listen: expected ADDRESS:PORT with an IPv4 address "
+     "(\"127.0.0.1:9465\"), [IPV6]:PORT (\"[::1]:9465\", quoted) or off, got "
+     "\"[::1]:65536\"\n"},
+    {"metrics.listen unquoted IPv6", BASE "metrics:\n  listen: [::1]:9465\n",
+     "t.yaml:7:12: error: YAML syntax: did not find expected node content (while parsing a "
+     "flow node at line 7, column 12)\n"},
+
     /* guard: */
     {"guard unknown key", BASE "guard:\n  drops: 5\n",
      "t.yaml:7:3: error: guard: unknown key \"drops\" (expected one of: backends_down, "
@@ -736,9 +799,53 @@ static void test_to_yaml_text(void **state)
 			       "  read_group: \"\"\n"
 			       "  state_file: \"\"\n"
 			       "  history: 64\n"
+			       "metrics:\n"
+			       "  listen: \"127.0.0.1:9465\"\n"
 			       "guard:\n"
 			       "  backends_down: 0\n"
 			       "  drops_per_second: 100\n"
+			       "alerts:\n"
+			       "  enabled: true\n"
+			       "  warmup: 1m\n"
+			       "  baseline: 10m\n"
+			       "  repeat: 1m\n"
+			       "  resolve_after: 30s\n"
+			       "  skew:\n"
+			       "    enabled: true\n"
+			       "    window: 30s\n"
+			       "    min_flows: 300\n"
+			       "    z: 5\n"
+			       "    min_deviation: 25%\n"
+			       "  drop_spike:\n"
+			       "    enabled: true\n"
+			       "    factor: 3\n"
+			       "    min_increase: 100\n"
+			       "    sigmas: 6\n"
+			       "  rx_missed:\n"
+			       "    enabled: true\n"
+			       "    factor: 3\n"
+			       "    min_increase: 100\n"
+			       "    sigmas: 6\n"
+			       "  nonsyn_burst:\n"
+			       "    enabled: true\n"
+			       "    factor: 3\n"
+			       "    min_increase: 100\n"
+			       "    sigmas: 6\n"
+			       "  flapping:\n"
+			       "    enabled: true\n"
+			       "    window: 1m\n"
+			       "    transitions: 4\n"
+			       "  latency:\n"
+			       "    enabled: true\n"
+			       "    factor: 3\n"
+			       "    min_increase: 10ms\n"
+			       "    samples: 5\n"
+			       "  vip_empty:\n"
+			       "    enabled: true\n"
+			       "  hook:\n"
+			       "    command: \"\"\n"
+			       "    timeout: 10s\n"
+			       "    max_running: 4\n"
 			       "vips:\n"
 			       "  - address: fd00::1\n"
 			       "    port: any\n"
@@ -1504,6 +1611,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_parse_listen),
 	    cmocka_unit_test(test_dependent_defaults),
 	    cmocka_unit_test(test_all_keys),
 	    cmocka_unit_test(test_round_trip_example),

@@ -930,8 +930,8 @@ scenario3() {
 			badhelp="$badhelp [$words]"
 		fi
 	done < <(timeout 10 "$CTL" --list-commands)
-	expect "--help of each of the 23 commands: exit 0 and its usage line${badhelp:+ (bad:$badhelp)}" \
-		eq "$nhelp/$badhelp" "23/"
+	expect "--help of each of the 24 commands: exit 0 and its usage line${badhelp:+ (bad:$badhelp)}" \
+		eq "$nhelp/$badhelp" "24/"
 	timeout 10 "$CTL" --help >"$O" 2>&1
 	expect "sluicectl --help lists the commands" has "$O" "config rollback"
 	timeout 10 "$CTL" --version >"$O" 2>&1

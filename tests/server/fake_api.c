@@ -689,23 +689,63 @@ int sl_api_stats(struct sl_api *api, struct sl_api_out *out)
 	fake_api_record("stats");
 	if ((rc = take_failure(out)))
 		return rc;
-	out->result =
-	    load("{\"interval_s\": 1.0, \"vips\": ["
-		 "{\"vip\": \"10.99.100.1:80/tcp\", \"packets\": 2434567, \"bytes\": 1834567890,"
-		 " \"new_flows\": 12345, \"pps\": 123456.7, \"bps\": 987654321.0,"
-		 " \"new_flows_per_s\": 12.5, \"backends\": ["
-		 "{\"address\": \"10.99.1.1\", \"packets\": 1217283, \"bytes\": 917283945,"
-		 " \"new_flows\": 6172, \"pps\": 61728.3, \"bps\": 493827160.5,"
-		 " \"new_flows_per_s\": 6.25},"
-		 "{\"address\": \"10.99.1.2\", \"packets\": 1217284, \"bytes\": 917283945,"
-		 " \"new_flows\": 6173, \"pps\": 61728.4, \"bps\": 493827160.5,"
-		 " \"new_flows_per_s\": 6.25}]},"
-		 "{\"vip\": \"[fd00:99::1]:443/tcp\", \"packets\": 12, \"bytes\": 960,"
-		 " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0,"
-		 " \"backends\": [{\"address\": \"fd00:99::10\", \"packets\": 12, \"bytes\": 960,"
-		 " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0}]}],"
-		 " \"drops\": {\"no_vip\": 550, \"malformed\": 17, \"no_backend\": 1},"
-		 " \"drops_per_s\": 2.5}");
+	out->result = load(
+	    "{\"interval_s\": 1.0, \"generation\": 7, \"vips\": ["
+	    "{\"vip\": \"10.99.100.1:80/tcp\", \"packets\": 2434567, \"bytes\": 1834567890,"
+	    " \"new_flows\": 12345, \"pps\": 123456.7, \"bps\": 987654321.0,"
+	    " \"new_flows_per_s\": 12.5, \"flows\": 1235, \"backends\": ["
+	    "{\"address\": \"10.99.1.1\", \"packets\": 1217283, \"bytes\": 917283945,"
+	    " \"new_flows\": 6172, \"pps\": 61728.3, \"bps\": 493827160.5,"
+	    " \"new_flows_per_s\": 6.25, \"flows\": 617, \"state\": \"up\","
+	    " \"health\": \"up\"},"
+	    "{\"address\": \"10.99.1.2\", \"packets\": 1217284, \"bytes\": 917283945,"
+	    " \"new_flows\": 6173, \"pps\": 61728.4, \"bps\": 493827160.5,"
+	    " \"new_flows_per_s\": 6.25, \"flows\": 618, \"state\": \"draining\","
+	    " \"health\": \"up\"}]},"
+	    "{\"vip\": \"[fd00:99::1]:443/tcp\", \"packets\": 12, \"bytes\": 960,"
+	    " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0,"
+	    " \"backends\": [{\"address\": \"fd00:99::10\", \"packets\": 12, \"bytes\": 960,"
+	    " \"new_flows\": 3, \"pps\": 0.0, \"bps\": 0.0, \"new_flows_per_s\": 0.0}]}],"
+	    " \"drops\": {\"no_vip\": 550, \"malformed\": 17, \"no_backend\": 1},"
+	    " \"drops_per_s\": 2.5, \"tcp_nonsyn_miss\": 9,"
+	    " \"flow_table\": {\"capacity\": 2097152, \"entries\": 1235, \"occupancy_pct\": 0.0589,"
+	    " \"evictions\": 0},"
+	    " \"workers\": [{\"id\": 0, \"lcore\": 1, \"load_pct\": 37.5, \"rx\": 2434579,"
+	    " \"rx_per_s\": 123456.7, \"flow_entries\": 1235, \"evictions\": 0,"
+	    " \"tcp_nonsyn_miss\": 9, \"drops\": 568}],"
+	    " \"ports\": [{\"name\": \"net_memif0\", \"ipackets\": 2435135,"
+	    " \"ipackets_per_s\": 123456.7, \"imissed\": 4, \"imissed_per_s\": 0.5,"
+	    " \"ierrors\": 0, \"oerrors\": 0, \"rx_nombuf\": 0}]}");
+	return 0;
+}
+
+int sl_api_alerts(struct sl_api *api, struct sl_api_out *out)
+{
+	int rc;
+
+	(void)api;
+	fake_api_record("alerts");
+	if ((rc = take_failure(out)))
+		return rc;
+	out->result = load(
+	    "{\"enabled\": true, \"alerts\": ["
+	    "{\"alert\": \"skew\", \"state\": \"active\", \"severity\": \"warning\","
+	    " \"subject\": {\"vip\": \"10.99.100.1:80/tcp\", \"backend\": \"10.99.1.2\"},"
+	    " \"observed\": 61.25, \"expected\": 33.333, \"threshold\": 41.667, \"unit\": \"%\","
+	    " \"since\": \"2026-11-18T11:06:40.000Z\", \"ts\": \"2026-11-18T11:09:10.000Z\","
+	    " \"id\": 7, \"detail\": {\"z\": 20.5, \"flows\": 1200, \"window_s\": 30.0},"
+	    " \"message\": \"backend 10.99.1.2 of vip 10.99.100.1:80/tcp took 61.2% of 1200 new"
+	    " flows in 30 s, expected 33.3% (z 20.5)\"},"
+	    "{\"alert\": \"vip_empty\", \"state\": \"active\", \"severity\": \"critical\","
+	    " \"subject\": {\"vip\": \"[fd00:99::1]:443/tcp\"}, \"observed\": 0.0,"
+	    " \"expected\": 1.0, \"threshold\": null, \"unit\": \"backends\","
+	    " \"since\": \"2026-11-18T11:08:00.000Z\", \"ts\": \"2026-11-18T11:09:10.000Z\","
+	    " \"id\": 9, \"detail\": {}, \"message\": \"vip [fd00:99::1]:443/tcp: no backend"
+	    " takes new flows (1 configured)\"}],"
+	    " \"counts\": {\"raised\": 12, \"repeats\": 30, \"resolved\": 10, \"active\": 2,"
+	    " \"subjects\": 57},"
+	    " \"hook\": {\"command\": \"/usr/local/bin/page-oncall\", \"running\": 0,"
+	    " \"runs\": 52, \"dropped\": 1, \"failed\": 0, \"timeouts\": 0}}");
 	return 0;
 }
 

@@ -657,7 +657,7 @@ static void test_commands(void **state)
 
 	(void)state;
 	assert_int_equal(json_integer_value(json_object_get(res, "version")), 1);
-	assert_int_equal(json_array_size(json_object_get(res, "commands")), 24);
+	assert_int_equal(json_array_size(json_object_get(res, "commands")), 25);
 	json_array_foreach(json_object_get(res, "commands"), i, c)
 	{
 		const char *n = json_string_value(json_object_get(c, "name"));
@@ -825,6 +825,7 @@ static void test_dispatch(void **state)
 	    {"health", NULL, NULL, "health\n"},
 	    {"stats", NULL, NULL, "stats\n"},
 	    {"flows.count", NULL, NULL, "flows\n"},
+	    {"alerts", NULL, NULL, "alerts\n"},
 	    {"table", NULL, NULL, "table vip=(all)\n"},
 	    {"table", "{'vip':'[fd00:99::1]:443/tcp'}", NULL, "table vip=[fd00:99::1]:443/tcp\n"},
 	    {"config.show", NULL, NULL, "config_show generation=0\n"},

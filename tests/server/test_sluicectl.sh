@@ -15,6 +15,7 @@ set -euo pipefail
 
 ctl=$(realpath "$1")
 fake=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
 expected=$(cd "$3" && pwd)
 export TZ=UTC LC_ALL=C
 unset SLUICE_SOCKET
@@ -183,6 +184,7 @@ last_call "backend_list vip=$VIP6"
 check health 0 health
 check stats 0 stats
 check flows-count 0 flows count
+check alerts 0 alerts
 check table 0 table
 check table-vip 0 table $VIP
 check config-show 0 config show
@@ -193,6 +195,46 @@ check config-diff 0 config diff
 check config-diff-5-6 0 config diff 5 6
 last_call "config_diff from=5 to=6"
 
+# ---- top ----
+# Frames without a terminal: the fake's counters do not move, so every rate
+# is 0 whatever the time between the two samples; the unit test (test_top.c)
+# checks rates from moving counters.  `table` is asked once: the generation
+# does not change between the samples.  The header names the socket as
+# given: a relative path keeps the expected output free of $work.
+cd "$work"
+n=$(ncalls)
+check top-once 0 -s run/sluiced.sock top --once -d 0.1
+calls_since "$n" "status
+stats
+vip_list
+backend_list vip=(all)
+health
+alerts
+table vip=(all)
+status
+stats
+vip_list
+backend_list vip=(all)
+health
+alerts"
+check top-vip 0 -s run/sluiced.sock top "$VIP6" -n 2 -d 0.1
+cd - >/dev/null
+check top-help 0 top --help
+check top-bad-delay 2 top -d 0
+check top-bad-count 2 top -n x
+check top-once-and-n 2 top --once -n 3
+check top-json 2 --json top
+check top-extra-arg 2 top $VIP "$VIP6"
+status_only 3 "sluicectl: top: cannot connect to $work/nowhere.sock: No such file or directory" \
+	-s "$work/nowhere.sock" top --once
+# On a terminal: q, Ctrl-C, SIGTERM and a resize; each leaves the terminal as
+# it was and exits 0.
+for how in q ctrl-c sigterm resize; do
+	checks=$((checks + 1))
+	python3 "$here/top_pty.py" "$ctl" "$sock" "$how" >"$work/pty.out" 2>&1 ||
+		fail "top on a terminal ($how): $(cat "$work/pty.out")"
+done
+
 json_ok 'j["generation"] == 7 and len(j["workers"]) == 2' status
 json_ok 'j["vips"][1]["vip"] == "[fd00:99::1]:443/tcp"' vip list
 json_ok 'len(j["backends"]) == 3 and j["vip"] == "10.99.100.1:80/tcp"' vip show $VIP
@@ -200,6 +242,7 @@ json_ok 'len(j["backends"]) == 4' backend list
 json_ok 'j["targets"][2]["up"] is False' health
 json_ok 'j["drops"]["no_vip"] == 550' stats
 json_ok 'j["flows"] == 1235170' flows count
+json_ok 'j["alerts"][1]["alert"] == "vip_empty" and j["hook"]["dropped"] == 1' alerts
 json_ok 'j["vips"][0]["fingerprint"] == "3f2a9c0d5e6b7a81"' table
 json_ok '"ports:" in j["yaml"]' config show
 json_ok 'len(j["generations"]) == 3' config history
