@@ -13,10 +13,13 @@
 #      the share its weight asks for (100/100/50), as the clients counted it
 #      and as sluiced counted it;
 #   3. under load, one backend's nginx is killed: health checks mark it down
-#      within interval x fall + timeout, sluiced logs it (and raises its
-#      alerts), new connections go to the others, the others' connections
-#      see nothing; the server is started again and the backend comes back;
-#   4. the world stays up: it prints the sluicectl commands to try against
+#      within interval x fall + timeout, sluiced logs it, new connections go
+#      to the others, the others' connections see nothing; the server is
+#      started again and the backend comes back;
+#   4. it fails and comes back once more: four up/down changes within a
+#      minute raise the flapping alert (a JSON line in sluiced's log,
+#      `sluicectl alerts`);
+#   5. the world stays up: it prints the sluicectl commands to try against
 #      it, and how to stop it.
 #
 #   tools/demo.sh [start]   the above (an earlier demo still running is
@@ -209,13 +212,39 @@ for k, v in ph.items():
 print("  (ERR:ECONNREFUSED: new connections that reached b2 after its nginx was gone and\n"
       "   before it was marked down; after that, none goes to b2 and none fails)")
 EOF
+# b2_health STATE: wait (at most 15 s) until b2's health on the IPv4 VIP is STATE
+b2_health() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		ctl backend list --json "$REF4" 2>/dev/null |
+			python3 -c "import json,sys; sys.exit(0 if any(b['address']=='$BE4_2' and b['health']=='$1' for b in json.load(sys.stdin)['backends']) else 1)" &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
 W server start b2 http >/dev/null || die "could not start b2's nginx again"
-for ((i = 0; i < 100; i++)); do
-	ctl backend list --json "$REF4" 2>/dev/null |
-		python3 -c "import json,sys; sys.exit(0 if all(b['health']=='up' for b in json.load(sys.stdin)['backends']) else 1)" && break
-	sleep 0.1
+b2_health up || die "b2 did not come back within 15 s"
+echo "  b2's nginx started again: b2 is up (after $HC_RISE good checks)"
+
+say "4. b2 fails again and comes back: a flapping backend raises an alert"
+lines0=$(wc -l <"$LB_LOG")
+W server stop b2 http
+b2_health down || die "b2 was not marked down within 15 s"
+echo "  $(date +%T.%3N) b2 down again"
+W server start b2 http >/dev/null || die "could not start b2's nginx again"
+b2_health up || die "b2 did not come back within 15 s"
+echo "  $(date +%T.%3N) b2 up again: 4 up/down changes within a minute (alerts.flapping.transitions)"
+for ((i = 0; i < 50; i++)); do
+	ctl alerts --json 2>/dev/null | grep -q '"flapping"' && break
+	sleep 0.2
 done
-echo "  b2's nginx started again: b2 is $(ctl backend list --json "$REF4" | python3 -c "import json,sys; print([b['state'] for b in json.load(sys.stdin)['backends'] if b['address']=='$BE4_2'][0])") (after $HC_RISE good checks)"
+echo "  sluiced's log: an alert is one JSON line (a hook command can forward it), e.g."
+tail -n +"$((lines0 + 1))" "$LB_LOG" | grep -E '"alert"' | head -n 1 | fold -w 96 | sed 's/^/    /'
+echo
+echo "  \$ sluicectl alerts"
+ctl alerts | sed 's/^/    /'
+echo "  (the alert resolves by itself once b2 has been stable for a window)"
 
 OK=1
 if [ "${DEMO_STOP:-0}" = 1 ]; then
@@ -229,6 +258,8 @@ cat <<EOF
   $CTL_SHOWN -s $DIR/sluiced.sock backend list
   $CTL_SHOWN -s $DIR/sluiced.sock stats
   $CTL_SHOWN -s $DIR/sluiced.sock health
+  $CTL_SHOWN -s $DIR/sluiced.sock alerts
+  $CTL_SHOWN -s $DIR/sluiced.sock top
   $CTL_SHOWN -s $DIR/sluiced.sock table $REF4
   $CTL_SHOWN -s $DIR/sluiced.sock backend weight $REF4 $BE4_3 100 --dry-run
   $CTL_SHOWN -s $DIR/sluiced.sock backend drain $REF4 $BE4_1
