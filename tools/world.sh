@@ -219,6 +219,14 @@ our_netns() {
 	} | sort -u
 }
 
+# is_world_dir: $DIR is a state directory of this script (or empty), so
+# removing it removes nothing else (--dir could name any directory).
+is_world_dir() {
+	[ -d "$DIR" ] || return 1
+	[ -f "$DIR/sluiced.yaml" ] || [ -f "$DIR/netns" ] || [ -d "$DIR/pids" ] ||
+		[ -z "$(ls -A "$DIR" 2>/dev/null)" ]
+}
+
 do_down() {
 	local f ns p i
 	if [ -d "$DIR/pids" ]; then
@@ -249,8 +257,10 @@ do_down() {
 		# Logs and configuration stay; the records of a running world go.
 		rm -rf "$DIR/pids" "$DIR/netns" "$DIR/world.env" "$SOCK"
 		[ -d "$DIR" ] && say "state directory kept: $DIR"
-	else
+	elif is_world_dir; then
 		rm -rf "$DIR"
+	elif [ -e "$DIR" ]; then
+		warn "$DIR does not look like a world's state directory: left as it is"
 	fi
 	return 0
 }
@@ -634,7 +644,10 @@ do_up() {
 	fi
 	t0=$(date +%s%3N)
 	# What an earlier world of this prefix kept (SLW_KEEP=1): its logs.
-	rm -rf "$DIR"
+	if [ -e "$DIR" ]; then
+		is_world_dir || die "$DIR exists and is not a world's state directory (--dir)"
+		rm -rf "$DIR"
+	fi
 	UP_BUILDING=1
 	mkdir -p "$DIR/pids" || die "cannot create $DIR"
 	# The servers' workers (nginx: user nobody) read their files here.
