@@ -639,6 +639,11 @@ do_up() {
 	for b in "$SLUICED" "$CTL"; do
 		[ -x "$b" ] || die "$b is not built (make build, or set SLUICE_BUILD)"
 	done
+	[ -w /dev/hugepages ] || die "needs hugetlbfs on /dev/hugepages (tools/setup.sh)"
+	local free
+	free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "${free:-0}" -ge $((LB_MEM / 2 + 16)) ] ||
+		die "only ${free:-0} free 2 MiB hugepages; sluiced needs $((LB_MEM / 2 + 16)) (tools/setup.sh)"
 	if [ -n "$(our_netns)" ] || [ -e "$DIR/pids" ]; then
 		die "a world with prefix $PREFIX exists ($DIR, namespaces: $(our_netns | tr '\n' ' ')); tools/world.sh -p $PREFIX down"
 	fi
