@@ -1247,12 +1247,13 @@ static int commit(struct sl_api *api, const struct sl_api_opts *o, struct sl_con
 	vip_state_clear(api, api->vs, api->cfg->nb_vips, true);
 	sl_config_free(api->cfg);
 	api->cfg = cfg;
-	if (api->conf.on_running != NULL)
-		api->conf.on_running(api->conf.hook_arg, cfg);
 	api->vs = vs;
 	api->next_change_ms = next;
 	metrics_sync(api);
 	alerts_configure(api, now);
+	/* The API's state is whole again: the hook may call back into it. */
+	if (api->conf.on_running != NULL)
+		api->conf.on_running(api->conf.hook_arg, cfg);
 	if (hist_add(api, o, summary) < 0)
 		SL_LOG(WARNING, "generation %" PRIu64 " not kept in history: out of memory",
 		       api->ctrl->generation);
@@ -1468,8 +1469,6 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 	}
 	sl_ctrl_publish(api->ctrl, snap);
 	metrics_sync(api);
-	if (conf->on_running != NULL)
-		conf->on_running(conf->hook_arg, api->cfg);
 	api->anom = sl_anom_create(&api->cfg->alerts);
 	api->sink = sl_alert_sink_create(&api->cfg->alerts, alert_log, api);
 	api->slot_cnt = calloc(SL_REAL_IDS, sizeof(*api->slot_cnt));
@@ -1477,6 +1476,10 @@ struct sl_api *sl_api_create(const struct sl_api_conf *conf, struct sl_config *i
 		snprintf(err, err_len, "out of memory");
 		goto fail;
 	}
+	/* Last: nothing after it can fail, so the XDP map never follows a
+	 * configuration that does not run. */
+	if (conf->on_running != NULL)
+		conf->on_running(conf->hook_arg, api->cfg);
 	hist_add(api, &o, conf->config_path ? conf->config_path : "initial configuration");
 	write_state(api);
 	return api;
@@ -1620,7 +1623,7 @@ static int metrics_src(struct sl_api *api, struct sl_metrics_src *src, bool tabl
 	src->health = api->health;
 	src->vips = api->mvs;
 	src->ports = api->conf.ports;
-	src->nb_ports = api->conf.nb_ports;
+	src->nb_ports = api->conf.ports != NULL ? api->conf.nb_ports : 0;
 	src->now_ms = now;
 	if (api->conf.wall_clock != NULL) {
 		src->unix_ms = (uint64_t)wall_s(api) * 1000;

@@ -971,7 +971,8 @@ static unsigned rx_poll(struct gen_ctx *ctx, bool count)
 	struct rte_mbuf *pkts[GEN_BURST];
 	unsigned total = 0, r, i, n;
 
-	for (uint16_t q = ctx->qfirst; q < ctx->o.queues; q = (uint16_t)(q + ctx->qstep))
+	for (uint16_t q = ctx->qfirst; q < ctx->o.queues;
+	     q = (uint16_t)(q + (ctx->qstep ? ctx->qstep : 1)))
 		for (r = 0; r < GEN_RX_ROUNDS; r++) {
 			n = rte_eth_rx_burst(ctx->o.port, q, pkts, GEN_BURST);
 			if (n == 0)
@@ -1053,30 +1054,38 @@ bad:
 static void send_syns(struct gen_ctx *ctx, const struct rte_ether_addr *src_mac)
 {
 	uint64_t seed = ctx->o.seed;
-	uint32_t i = 0;
+	uint16_t nq = ctx->o.queues;
 
-	while (i < ctx->o.flows && !quit_signal) {
-		struct rte_mbuf *b[GEN_BURST];
-		unsigned n = RTE_MIN((unsigned)GEN_BURST, ctx->o.flows - i), sent = 0;
+	/* The main lcore polls every queue while it waits (rx_poll). */
+	ctx->qfirst = 0;
+	ctx->qstep = 1;
+	ctx->nmyq = nq;
+	/* One frame at a time: flow i's SYN must leave on queue i % queues,
+	 * like the rest of the flow, so that the worker that sees its later
+	 * packets is the one that saw its SYN.  A warm-up, not the measured
+	 * loop: a burst of one is fine. */
+	for (uint32_t i = 0; i < ctx->o.flows && !quit_signal; i++) {
+		uint64_t r = xorshift64(&seed);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->tx_pool);
+		unsigned tries = 0;
 
-		if (rte_pktmbuf_alloc_bulk(ctx->tx_pool, b, n) != 0)
+		if (m == NULL)
 			break;
-		for (unsigned k = 0; k < n; k++, i++) {
-			uint64_t r = xorshift64(&seed);
-
-			build_frame(ctx, src_mac, rte_pktmbuf_mtod(b[k], uint8_t *),
-				    est_src_low(i, ctx->o.seed), false,
-				    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN),
-				    (uint32_t)(r >> 32) - 1, RTE_TCP_SYN_FLAG);
-			b[k]->data_len = ctx->frame_len;
-			b[k]->pkt_len = ctx->frame_len;
-		}
-		for (unsigned tries = 0; sent < n && tries < 100000 && !quit_signal; tries++) {
-			sent += rte_eth_tx_burst(ctx->o.port, 0, b + sent, (uint16_t)(n - sent));
+		build_frame(ctx, src_mac, rte_pktmbuf_mtod(m, uint8_t *),
+			    est_src_low(i, ctx->o.seed), false,
+			    GEN_SPORT_BASE + (uint16_t)(r % GEN_SPORT_SPAN),
+			    (uint32_t)(r >> 32) - 1, RTE_TCP_SYN_FLAG);
+		m->data_len = ctx->frame_len;
+		m->pkt_len = ctx->frame_len;
+		while (rte_eth_tx_burst(ctx->o.port, (uint16_t)(i % nq), &m, 1) == 0) {
 			rx_poll(ctx, false);
+			if (++tries >= 100000 || quit_signal) {
+				rte_pktmbuf_free(m);
+				break;
+			}
 		}
-		if (sent < n)
-			rte_pktmbuf_free_bulk(b + sent, n - sent);
+		if ((i & (GEN_BURST - 1)) == GEN_BURST - 1)
+			rx_poll(ctx, false);
 	}
 }
 

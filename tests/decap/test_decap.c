@@ -495,6 +495,14 @@ static void test_malformed(void **state)
 	check(&f, XDP_DROP, NULL, SL_DECAP_C_MALFORMED);
 	o[28] = 0x55;
 	check(&f, XDP_DROP, NULL, SL_DECAP_C_MALFORMED);
+	/* Variant 0 again, where the bytes an IPv6 header would read as its
+	 * payload length (the inner IPv4 ID here) fit in what the tunnel
+	 * carries: still not an inner packet. */
+	encap(&f, SL_ENCAP_GUE, SL_AF_INET, 6080, in, inner4(in, 0, 40000, 100), 1);
+	o[28] = 0x00;
+	o[32] = 0x00;
+	o[33] = 0x00;
+	check(&f, XDP_DROP, NULL, SL_DECAP_C_MALFORMED);
 
 	/* Truncated: the frame ends before the outer IPv4 / IPv6 length. */
 	encap(&f, SL_ENCAP_IPIP, SL_AF_INET, 0, in, n4, 1);

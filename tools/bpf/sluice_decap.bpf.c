@@ -188,7 +188,8 @@ static __always_inline __u32 check_inner(const void *in, const void *end, __u32 
 	v = b[0] >> 4;
 	if (t->inner_v == 0 && (v == 4 || v == 6))
 		t->inner_v = v;
-	if (v != t->inner_v)
+	/* v == 0 must not pass as "from the nibble" (GUE variant 0, C=0). */
+	if (v != t->inner_v || (v != 4 && v != 6))
 		return SL_DECAP_C_MALFORMED;
 	if (v == 4) {
 		const struct iphdr *ip = in;
