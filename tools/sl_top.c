@@ -252,13 +252,14 @@ static double worker_load(json_t *pw, json_t *cw)
 	return 100.0 * busy / total;
 }
 
-/* The workers array: status's, or stats's when status has none. */
+/* The workers array: stats's (sluiced puts the poll counts there), or
+ * status's when stats has none. */
 static json_t *workers_of(const struct sl_top_sample *s)
 {
-	json_t *w = s ? json_object_get(s->status, "workers") : NULL;
+	json_t *w = s ? json_object_get(s->stats, "workers") : NULL;
 
 	if (json_array_size(w) == 0 && s)
-		w = json_object_get(s->stats, "workers");
+		w = json_object_get(s->status, "workers");
 	return w;
 }
 
