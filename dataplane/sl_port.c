@@ -32,16 +32,28 @@ int sl_port_conf(const struct rte_eth_dev_info *info, uint16_t nb_queues, struct
 	return 0;
 }
 
+uint16_t sl_port_nb_rxd(const struct rte_eth_dev_info *info)
+{
+	uint16_t fill = info->default_rxportconf.ring_size;
+
+	if (info->driver_name == NULL || strcmp(info->driver_name, "net_af_xdp") != 0)
+		return SL_NB_RXD;
+	if (fill == 0)
+		fill = SL_AF_XDP_FILL_DESCS;
+	return fill > SL_NB_RXD ? fill : SL_NB_RXD;
+}
+
 int sl_port_start(uint16_t port, uint16_t nb_queues, struct rte_mempool *pool)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
-	uint16_t nb_rxd = SL_NB_RXD, nb_txd = SL_NB_TXD;
+	uint16_t nb_rxd, nb_txd = SL_NB_TXD;
 	int rc;
 
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc < 0)
 		goto fail;
+	nb_rxd = sl_port_nb_rxd(&info);
 	rc = sl_port_conf(&info, nb_queues, &conf);
 	if (rc == SL_PORT_NO_RSS)
 		RTE_LOG(WARNING, USER1,

@@ -27,6 +27,24 @@
 int sl_port_conf(const struct rte_eth_dev_info *info, uint16_t nb_queues,
 		 struct rte_eth_conf *conf);
 
+/* The RX ring size to ask `port` for (before rte_eth_dev_adjust_nb_rx_tx_desc):
+ * SL_NB_RXD, except on net_af_xdp, which gets at least the driver's own
+ * ring size (its default_rxportconf.ring_size; SL_AF_XDP_FILL_DESCS when
+ * it says none).  Why: DPDK 22.11's AF_XDP driver puts that many buffers
+ * (ETH_AF_XDP_DFLT_NUM_DESCS, 2048) in the socket's fill ring whatever the
+ * RX ring size, and reports as imissed the kernel's XDP_STATISTICS
+ * rx_dropped, which counts a packet that found no buffer in the fill ring
+ * but not one that found the RX ring full (rx_ring_full, which the driver
+ * does not read).  In copy mode (veth, drivers without AF_XDP zero-copy) an
+ * RX ring smaller than the fill ring therefore overflows unseen: imissed
+ * stays 0 (`sluicectl stats`, the rx_missed alert).  With one as large,
+ * the fill ring runs dry as the RX ring fills and the kernel counts every
+ * lost packet in rx_dropped (tests/e2e/rx_missed.sh).  The buffers held do
+ * not change: the fill ring has them either way.  Pure: unit-testable with
+ * a made-up dev_info. */
+#define SL_AF_XDP_FILL_DESCS 2048
+uint16_t sl_port_nb_rxd(const struct rte_eth_dev_info *info);
+
 /* Configure `port` with nb_queues RX and TX queues from `pool`, start it and
  * enable promiscuous mode.  Returns 0 or -errno (logged). */
 int sl_port_start(uint16_t port, uint16_t nb_queues, struct rte_mempool *pool);

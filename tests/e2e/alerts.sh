@@ -30,9 +30,10 @@
 #   vip_empty     VIP 4's only backend disabled with sluicectl
 #
 # rx_missed cannot be injected here: memif reports no imissed (a memif
-# sender meets a full ring as backpressure, nothing is "missed"); the unit
-# tests (tests/anomaly) cover it.  The hook (alerts.hook.command) is
-# checked too: it must see every alert line, on stdin and in SLUICE_ALERT*.
+# sender meets a full ring as backpressure, nothing is "missed");
+# tests/e2e/rx_missed.sh injects it on an AF_XDP port.  The hook
+# (alerts.hook.command) is checked too: it must see every alert line, on
+# stdin and in SLUICE_ALERT*.
 #
 # Every check prints one PASS: or FAIL: line; the test fails if any failed.
 # Waits are bounded; times are only ever asserted with generous bounds.

@@ -5,6 +5,10 @@
 
     xdp_peer.py ping ADDRESS                 one ICMP/ICMPv6 echo; exit 0 on a reply
     xdp_peer.py udp ADDRESS PORT COUNT       send COUNT datagrams
+    xdp_peer.py pace ADDRESS PORT PER_S SECONDS
+                                             send PER_S datagrams a second, in
+                                             ten even bursts a second; print
+                                             how many were sent
     xdp_peer.py syn ADDRESS PORT             one TCP connect attempt (SYN), no wait
     xdp_peer.py banner ADDRESS PORT TEXT     connect, expect TEXT; exit 0 if it came
     xdp_peer.py serve ADDRESS PORT TEXT SECONDS READY_FILE
@@ -78,6 +82,25 @@ def udp(addr, port, count):
     return 0
 
 
+def pace(addr, port, per_s, seconds):
+    """PER_S datagrams a second for SECONDS, a tenth of them every 100 ms (a
+    steady trickle, far below what a polling sluiced drains)."""
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    burst = max(1, per_s // 10)
+    ticks = int(seconds * 10)
+    start = time.monotonic()
+    n = 0
+    for t in range(ticks):
+        for _ in range(burst):
+            s.sendto(b"sluice-xdp-pace %d" % n, (addr, port))
+            n += 1
+        delay = start + (t + 1) * 0.1 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    print(n)
+    return 0
+
+
 def syn(addr, port):
     s = socket.socket(family(addr), socket.SOCK_STREAM)
     s.setblocking(False)
@@ -143,6 +166,8 @@ def main(argv):
         return ping(args[0])
     if cmd == "udp":
         return udp(args[0], int(args[1]), int(args[2]))
+    if cmd == "pace":
+        return pace(args[0], int(args[1]), int(args[2]), float(args[3]))
     if cmd == "syn":
         return syn(args[0], int(args[1]))
     if cmd == "banner":
