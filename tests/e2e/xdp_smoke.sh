@@ -273,7 +273,9 @@ counter() { # counter NAME: the XDP front's counter from status
 }
 serve_banner() {
 	rm -f "$WORK/srv.ready"
-	lb python3 "$PEER" serve "$LB4" 2222 sluice-ssh 60 "$WORK/srv.ready" &
+	# Not through lb(): a function in the background is a subshell, and
+	# its PID is not the server's.  ip netns exec execs the command itself.
+	ip netns exec "$NS_LB" python3 "$PEER" serve "$LB4" 2222 sluice-ssh 60 "$WORK/srv.ready" &
 	SRV_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		[ -s "$WORK/srv.ready" ] && return 0
