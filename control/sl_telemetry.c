@@ -202,23 +202,43 @@ static size_t vip_item(const struct sl_metrics *m, uint32_t i, struct rte_tel_da
 	return b.rc == 0 ? b.used : 0;
 }
 
-int sl_tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
+static size_t port_item(const struct sl_metrics *m, uint32_t i, struct rte_tel_data *d,
+			const void *arg);
+static size_t worker_item(const struct sl_metrics *m, uint32_t i, struct rte_tel_data *d,
+			  const void *arg);
+
+/* The top-level paged lists /sluice/vips, /sluice/ports and
+ * /sluice/workers: one optional START parameter, the page under the list's
+ * name (workers also carry tsc_hz).  Telemetry thread. */
+enum top_list { TOP_VIPS, TOP_PORTS, TOP_WORKERS };
+
+static int top_page(const char *params, struct rte_tel_data *d, enum top_list which)
 {
+	static const char *const keys[] = {"vips", "ports", "workers"};
+	static const item_fn items[] = {vip_item, port_item, worker_item};
 	struct sl_metrics *m;
 	struct tb b = {d, 0, 0};
-	uint32_t start;
+	uint32_t start, total;
 	int rc;
 
-	(void)cmd;
 	if (parse_params(params, false, NULL, 0, &start) < 0)
 		return -EINVAL;
 	m = get();
 	if (m == NULL)
 		return -EAGAIN;
 	rte_tel_data_start_dict(d);
-	rc = page(&b, m, "vips", start, m->nb_vips, vip_item, NULL);
+	total = which == TOP_VIPS ? m->nb_vips : which == TOP_PORTS ? m->nb_ports : m->nb_workers;
+	if (which == TOP_WORKERS)
+		tb_u64(&b, "tsc_hz", m->tsc_hz); /* busy_cycles in seconds */
+	rc = page(&b, m, keys[which], start, total, items[which], NULL);
 	sl_metrics_put(m);
 	return rc;
+}
+
+int sl_tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return top_page(params, d, TOP_VIPS);
 }
 
 int sl_tel_vip(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -385,21 +405,8 @@ static size_t port_item(const struct sl_metrics *m, uint32_t i, struct rte_tel_d
 
 int sl_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sl_metrics *m;
-	struct tb b = {d, 0, 0};
-	uint32_t start;
-	int rc;
-
 	(void)cmd;
-	if (parse_params(params, false, NULL, 0, &start) < 0)
-		return -EINVAL;
-	m = get();
-	if (m == NULL)
-		return -EAGAIN;
-	rte_tel_data_start_dict(d);
-	rc = page(&b, m, "ports", start, m->nb_ports, port_item, NULL);
-	sl_metrics_put(m);
-	return rc;
+	return top_page(params, d, TOP_PORTS);
 }
 
 static size_t worker_item(const struct sl_metrics *m, uint32_t i, struct rte_tel_data *d,
@@ -431,22 +438,8 @@ static size_t worker_item(const struct sl_metrics *m, uint32_t i, struct rte_tel
 
 int sl_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sl_metrics *m;
-	struct tb b = {d, 0, 0};
-	uint32_t start;
-	int rc;
-
 	(void)cmd;
-	if (parse_params(params, false, NULL, 0, &start) < 0)
-		return -EINVAL;
-	m = get();
-	if (m == NULL)
-		return -EAGAIN;
-	rte_tel_data_start_dict(d);
-	tb_u64(&b, "tsc_hz", m->tsc_hz);
-	rc = page(&b, m, "workers", start, m->nb_workers, worker_item, NULL);
-	sl_metrics_put(m);
-	return rc;
+	return top_page(params, d, TOP_WORKERS);
 }
 
 int sl_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)

@@ -992,8 +992,10 @@ static void telemetry_socket(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(v, "workers"), "0"), "flow_capacity")),
 			 sl_flow_table_capacity(g_lb.w->ft));
+	assert_true(json_integer_value(json_object_get(v, "tsc_hz")) > 0); /* workers only */
 	json_decref(v);
 	v = tel("/sluice/ports", NULL);
+	assert_null(json_object_get(v, "tsc_hz"));
 	assert_string_equal(json_string_value(json_object_get(
 				json_object_get(json_object_get(v, "ports"), "0"), "name")),
 			    "data0");
